@@ -1,0 +1,83 @@
+// buildApp(ctx): the two Express apps (proxy and admin), without listening, so tests
+// drive them directly.
+import express, { type Express, type Request, type Response } from 'express';
+import type { AppContext } from './context.js';
+import { SidecarError } from './errors.js';
+import { sendError, errorHandler } from './http/errors.js';
+import { createProxyHandler } from './http/proxy/handler.js';
+import { proxyHomePage } from './http/proxy/pages.js';
+import { auditRoutes } from './http/admin/audit-routes.js';
+import { createAuthenticator, requireRole } from './http/admin/auth.js';
+import { uuidv7 } from './ids.js';
+
+export interface Apps {
+  readonly proxy: Express;
+  readonly admin: Express;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly database: { readonly ok: boolean; readonly kind: string };
+  readonly audit: ReturnType<AppContext['audit']['stats']> & { readonly accepting: boolean };
+  readonly policies: ReturnType<AppContext['policies']['status']>;
+}
+
+export async function readiness(ctx: AppContext): Promise<Readiness> {
+  const dbOk = await ctx.database.ping(1_000);
+  const audit = ctx.audit.stats();
+  const accepting = audit.queued < ctx.config.audit.queueMax;
+  const policies = ctx.policies.status();
+  return {
+    ready: policies.loaded && (dbOk || accepting),
+    database: { ok: dbOk, kind: ctx.database.kind },
+    audit: { ...audit, accepting },
+    policies,
+  };
+}
+
+function base(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  return app;
+}
+
+export function buildApp(ctx: AppContext): Apps {
+  const proxy = base();
+  const adminUrl = `http://${ctx.config.admin.host === '0.0.0.0' ? 'localhost' : ctx.config.admin.host}:${ctx.config.admin.port}/`;
+
+  proxy.get('/healthz', (_req, res) => {
+    res.setHeader('x-request-id', uuidv7());
+    res.json({ status: 'ok' });
+  });
+  proxy.get('/readyz', async (_req, res) => {
+    const r = await readiness(ctx);
+    res.setHeader('x-request-id', uuidv7());
+    res.status(r.ready ? 200 : 503).json(r);
+  });
+  proxy.get('/', (_req, res) => {
+    res.setHeader('x-request-id', uuidv7());
+    res.type('html').send(proxyHomePage(adminUrl));
+  });
+  proxy.all(/^\/v1(\/.*)?$/, createProxyHandler(ctx));
+  proxy.use((req: Request, res: Response) => {
+    res.setHeader('x-request-id', uuidv7());
+    res.setHeader('x-sidecar-decision', 'allow');
+    sendError(res, new SidecarError('not_found', `Unknown path ${req.path}: the API is under /v1.`));
+  });
+  proxy.use(errorHandler(ctx.logger));
+
+  const admin = base();
+  const roleOf = createAuthenticator({ admin: ctx.tokens.admin, auditor: ctx.tokens.auditor });
+  const auditor = requireRole(roleOf, 'auditor');
+  admin.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  admin.use('/audit', auditor);
+  admin.use(auditRoutes(ctx));
+  admin.use((req: Request, res: Response) => {
+    sendError(res, new SidecarError('not_found', `Unknown path ${req.path}.`));
+  });
+  admin.use(errorHandler(ctx.logger));
+  return { proxy, admin };
+}

@@ -1,0 +1,103 @@
+// The audit record: one per call, whatever its outcome. Never holds Authorization, an API
+// key or a matched secret: keys appear only as a fingerprint, findings only as offsets
+// and keyed hashes.
+import type { Finding } from '../filters/types.js';
+import type { NewAuditRow, UpstreamErrorInfo } from '../db/schema.js';
+
+export const STORAGE_MODES = ['full', 'redacted', 'none'] as const;
+export type StorageMode = (typeof STORAGE_MODES)[number];
+
+export interface AuditRecord {
+  id: string;
+  receivedAt: Date;
+  completedAt: Date;
+  durationMs: number;
+  /** Time from receiving the call to the upstream's response headers. */
+  ttfbMs: number | null;
+  method: string;
+  path: string;
+  route: string | null;
+  model: string | null;
+  returnedModel: string | null;
+  stream: boolean;
+  status: number;
+  upstreamStatus: number | null;
+  errorCode: string | null;
+  upstreamError: UpstreamErrorInfo | null;
+  keyFingerprint: string | null;
+  clientIp: string | null;
+  caller: string | null;
+  clientRequestId: string | null;
+  upstreamRequestId: string | null;
+  params: Record<string, unknown> | null;
+  prompt: string | null;
+  promptStorage: StorageMode;
+  response: string | null;
+  responseStorage: StorageMode;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  cachedTokens: number | null;
+  reasoningTokens: number | null;
+  usageSource: 'upstream' | 'estimated' | null;
+  decision: string;
+  findings: readonly RecordedFinding[];
+  policyVersion: string | null;
+  filterMs: number | null;
+  retries: number;
+  requestBytes: number;
+  responseBytes: number;
+  clientAborted: boolean;
+}
+
+/** A finding as stored: the engine's finding, plus notes such as unscanned content. */
+export type RecordedFinding = Finding | { readonly rule: '_unscanned'; readonly phase: 'input' | 'output'; readonly kinds: readonly string[] };
+
+function truncate(text: string | null, max: number): string | null {
+  if (text === null || text.length <= max) return text;
+  return `${text.slice(0, max)}\n[truncated: ${text.length - max} more characters]`;
+}
+
+export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
+  return {
+    id: r.id,
+    received_at: r.receivedAt,
+    completed_at: r.completedAt,
+    duration_ms: r.durationMs,
+    ttfb_ms: r.ttfbMs,
+    method: r.method,
+    path: r.path,
+    route: r.route,
+    model: r.model,
+    returned_model: r.returnedModel,
+    stream: r.stream,
+    status: r.status,
+    upstream_status: r.upstreamStatus,
+    error_code: r.errorCode,
+    upstream_error: JSON.stringify(r.upstreamError),
+    key_fingerprint: r.keyFingerprint,
+    client_ip: r.clientIp,
+    caller: r.caller,
+    client_request_id: r.clientRequestId,
+    upstream_request_id: r.upstreamRequestId,
+    params: JSON.stringify(r.params),
+    prompt: truncate(r.prompt, maxTextChars),
+    prompt_storage: r.promptStorage,
+    response: truncate(r.response, maxTextChars),
+    response_storage: r.responseStorage,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.totalTokens,
+    cached_tokens: r.cachedTokens,
+    reasoning_tokens: r.reasoningTokens,
+    usage_source: r.usageSource,
+    decision: r.decision,
+    findings: JSON.stringify(r.findings),
+    policy_version: r.policyVersion,
+    filter_ms: r.filterMs,
+    retries: r.retries,
+    request_bytes: r.requestBytes,
+    response_bytes: r.responseBytes,
+    client_aborted: r.clientAborted,
+  };
+}

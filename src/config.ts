@@ -1,0 +1,136 @@
+// Configuration: read the raw environment, then validate and group it (two steps, so
+// nothing parses process.env at import time and tests pass their own env).
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const tokenList = z
+  .string()
+  .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+  .pipe(z.array(z.string().min(16, 'each token needs at least 16 characters')));
+
+const envSchema = z.object({
+  UPSTREAM_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gateway.internal/v1' })
+    .optional(),
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ADMIN_PORT: port.default(8081),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  POLICY_DIR: z.string().min(1).default('./policies'),
+  ADMIN_TOKENS: tokenList.optional(),
+  AUDITOR_TOKENS: tokenList.optional(),
+  MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
+  UPSTREAM_TIMEOUT_MS: positiveInt.default(600_000),
+  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Most records waiting for the database; past it the oldest unwritten ones are dropped (and counted). */
+  AUDIT_QUEUE_MAX: positiveInt.default(100_000),
+  AUDIT_BATCH_SIZE: positiveInt.default(500),
+  AUDIT_FLUSH_MS: positiveInt.default(50),
+  /** Most characters of prompt and of response text kept in one record. */
+  AUDIT_MAX_TEXT_CHARS: positiveInt.default(1_000_000),
+  /** Key for the hashes of matched text in findings; generated and kept in DATA_DIR when unset. */
+  AUDIT_HASH_KEY: z.string().min(16).optional(),
+  /** Shows how long SIGTERM waits for in-flight calls before closing them. */
+  SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
+  RETENTION_DAYS: positiveInt.optional(),
+});
+
+export interface Config {
+  readonly upstreamUrl: URL | null;
+  readonly proxy: { readonly host: string; readonly port: number };
+  readonly admin: {
+    readonly host: string;
+    readonly port: number;
+    readonly adminTokens: readonly string[] | null;
+    readonly auditorTokens: readonly string[];
+  };
+  readonly database: { readonly url: string | null; readonly dataDir: string };
+  readonly policyDir: string;
+  readonly limits: {
+    readonly maxBodyBytes: number;
+    readonly upstreamTimeoutMs: number;
+    readonly upstreamConnectTimeoutMs: number;
+  };
+  readonly audit: {
+    readonly queueMax: number;
+    readonly batchSize: number;
+    readonly flushMs: number;
+    readonly maxTextChars: number;
+    readonly hashKey: string | null;
+    readonly retentionDays: number | null;
+  };
+  readonly logLevel: string;
+  readonly shutdownGraceMs: number;
+  /** The raw environment, for `${VAR}` in policy files. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as a shell `FOO= cmd` means. */
+function readRaw(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
+  }
+  return raw;
+}
+
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  opts: { requireUpstream?: boolean } = {},
+): Config {
+  const parsed = envSchema.safeParse(readRaw(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const e = parsed.data;
+  if (opts.requireUpstream && !e.UPSTREAM_URL) {
+    throw new ConfigError('UPSTREAM_URL', 'is required: the gateway root incl. /v1, e.g. https://gateway.internal/v1');
+  }
+  return Object.freeze({
+    upstreamUrl: e.UPSTREAM_URL ? new URL(e.UPSTREAM_URL.replace(/\/+$/, '')) : null,
+    proxy: { host: e.HOST, port: e.PORT },
+    admin: {
+      host: e.ADMIN_HOST,
+      port: e.ADMIN_PORT,
+      adminTokens: e.ADMIN_TOKENS ?? null,
+      auditorTokens: e.AUDITOR_TOKENS ?? [],
+    },
+    database: { url: e.DATABASE_URL ?? null, dataDir: e.DATA_DIR },
+    policyDir: e.POLICY_DIR,
+    limits: {
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      upstreamConnectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+    },
+    audit: {
+      queueMax: e.AUDIT_QUEUE_MAX,
+      batchSize: e.AUDIT_BATCH_SIZE,
+      flushMs: e.AUDIT_FLUSH_MS,
+      maxTextChars: e.AUDIT_MAX_TEXT_CHARS,
+      hashKey: e.AUDIT_HASH_KEY ?? null,
+      retentionDays: e.RETENTION_DAYS ?? null,
+    },
+    logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    env: { ...env },
+  });
+}

@@ -1,0 +1,45 @@
+// The AppContext: built once in main.ts (or by a test) and passed down. Everything the
+// HTTP layer needs, injected, so tests can swap any part.
+import type { Agent } from 'node:http';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { AuditWriter } from './audit/writer.js';
+import type { CompiledRule } from './filters/types.js';
+import type { StorageMode } from './audit/record.js';
+import type { Logger } from './logger.js';
+
+/** The policies that govern one call, resolved from the active set. */
+export interface CallPolicy {
+  readonly version: string | null;
+  readonly rules: readonly CompiledRule[];
+  readonly storage: { readonly prompt: StorageMode; readonly response: StorageMode };
+}
+
+export interface CallIdentity {
+  readonly model: string | null;
+  readonly caller: string | null;
+  readonly keyFingerprint: string | null;
+}
+
+export interface PolicySource {
+  forCall(call: CallIdentity): CallPolicy;
+  /** For readiness: whether a policy set is loaded and the errors of refused files. */
+  status(): { readonly loaded: boolean; readonly version: string | null; readonly errors: number };
+}
+
+export interface Upstream {
+  readonly url: URL;
+  readonly agent: Agent;
+}
+
+export interface AppContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly audit: AuditWriter;
+  readonly policies: PolicySource;
+  readonly upstream: Upstream | null;
+  /** Keyed hash of matched text for findings (never the text). */
+  readonly hashMatch: (matched: string) => string;
+  readonly tokens: { readonly admin: readonly string[]; readonly auditor: readonly string[] };
+}

@@ -1,0 +1,120 @@
+// One Kysely instance over a pg pool, whether the database is a Postgres server or the
+// embedded PGlite (real Postgres compiled to WASM) in DATA_DIR: one code path for both.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.js';
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly kind: 'server' | 'embedded';
+  /** True when a trivial query answers within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; null = embedded PGlite. */
+  readonly url: string | null;
+  /** Where the embedded database lives (`<dataDir>/pglite`); null = in memory. */
+  readonly dataDir: string | null;
+  /** A schema to work in (created if missing): lets test files share one server. */
+  readonly schema?: string;
+  /** An already-open PGlite to use instead of opening one (tests, benchmarks). */
+  readonly pglite?: PGlite;
+  readonly poolSize?: number;
+  readonly onError?: (err: Error) => void;
+}
+
+// bigint and numeric come back as strings by default; counts and sums fit in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.url ? openServer(opts.url, opts) : openEmbedded(opts);
+}
+
+async function openServer(url: string, opts: DatabaseOptions): Promise<Database> {
+  if (opts.schema) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`create schema if not exists ${quoteIdent(opts.schema)}`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Keep a dead server from holding a query (and the audit writer) forever.
+    query_timeout: 60_000,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', (err) => opts.onError?.(err));
+  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'server', async () => {});
+}
+
+async function openEmbedded(opts: DatabaseOptions): Promise<Database> {
+  let pglite = opts.pglite;
+  const owned = !pglite;
+  if (!pglite) {
+    let dir: string | undefined;
+    if (opts.dataDir) {
+      dir = join(opts.dataDir, 'pglite');
+      mkdirSync(dir, { recursive: true }); // PGlite does not create parent directories
+    }
+    pglite = new PGlite(dir);
+    await pglite.waitReady;
+  }
+  if (opts.schema) {
+    await pglite.exec(`create schema if not exists ${quoteIdent(opts.schema)}; set search_path to ${quoteIdent(opts.schema)}`);
+  }
+  // PGlite is one connection: a larger pool fails ("unexpected parseComplete").
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
+  pool.on('error', (err) => opts.onError?.(err));
+  const instance = pglite;
+  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'embedded', async () => {
+    if (owned) await instance.close();
+  });
+}
+
+function wrap(db: Kysely<DB>, kind: Database['kind'], closeExtra: () => Promise<void>): Database {
+  let closed = false;
+  return {
+    db,
+    kind,
+    async ping(timeoutMs = 2_000) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        const query = sql`select 1`.execute(db).then(
+          () => true,
+          () => false,
+        );
+        return await Promise.race([query, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await closeExtra();
+    },
+  };
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new Error(`invalid schema name: ${name}`);
+  return `"${name}"`;
+}

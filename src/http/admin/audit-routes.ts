@@ -1,0 +1,28 @@
+// GET /audit/requests (filtered, keyset-paged) and GET /audit/requests/:id.
+import { Router } from 'express';
+import { getRecord, listRecords } from '../../audit/queries.js';
+import type { AppContext } from '../../context.js';
+import { SidecarError } from '../../errors.js';
+import { UUID_RE } from '../../ids.js';
+import { auditQuerySchema, parseQuery, toFilter } from './params.js';
+import { present } from './present.js';
+
+export function auditRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  router.get('/audit/requests', async (req, res) => {
+    const q = parseQuery(auditQuerySchema, req.query as Record<string, unknown>);
+    const page = await listRecords(ctx.database.db, toFilter(q), { limit: q.limit, cursor: q.cursor ?? null });
+    res.json({ items: page.items.map(present), nextCursor: page.nextCursor });
+  });
+
+  router.get('/audit/requests/:id', async (req, res) => {
+    const id = req.params.id;
+    if (!UUID_RE.test(id)) throw new SidecarError('invalid_parameter', 'Invalid parameter "id": must be a record id (UUID).', 'id');
+    const row = await getRecord(ctx.database.db, id.toLowerCase());
+    if (!row) throw new SidecarError('not_found', `No record with id ${id}.`, 'id');
+    res.json(present(row));
+  });
+
+  return router;
+}

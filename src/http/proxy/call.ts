@@ -1,0 +1,152 @@
+// One proxied call: the state its record is built from, gathered along the request path,
+// and written exactly once when the response closes (finished, failed or aborted).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditRecord, RecordedFinding, StorageMode } from '../../audit/record.js';
+import type { UpstreamErrorInfo } from '../../db/schema.js';
+import type { CallPolicy } from '../../context.js';
+import type { Decision, Finding, Segment } from '../../filters/types.js';
+import { keyFingerprint, uuidv7 } from '../../ids.js';
+import { renderSegments } from '../../openai/extract-request.js';
+import type { FilteredRoute } from '../../openai/routes.js';
+import { estimateUsage, type Usage } from '../../openai/usage.js';
+import { headerValue, saneRequestId } from '../headers.js';
+import { storedText } from './stored-text.js';
+
+const DECISION_RANK: Record<Decision, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
+
+export class Call {
+  readonly id: string;
+  readonly receivedAt: Date;
+  readonly #t0 = performance.now();
+  readonly method: string;
+  /** Path after `/v1`, without the query. */
+  readonly path: string;
+  readonly caller: string | null;
+  readonly keyFingerprint: string | null;
+  readonly clientIp: string | null;
+  readonly clientRequestId: string | null;
+
+  route: FilteredRoute | null = null;
+  model: string | null = null;
+  returnedModel: string | null = null;
+  stream = false;
+  params: Record<string, unknown> | null = null;
+  requestBytes = 0;
+  responseBytes = 0;
+  ttfbMs: number | null = null;
+  upstreamStatus: number | null = null;
+  upstreamError: UpstreamErrorInfo | null = null;
+  upstreamRequestId: string | null = null;
+  errorCode: string | null = null;
+  retries = 0;
+  usage: Usage | null = null;
+  usageSource: 'upstream' | 'estimated' | null = null;
+
+  policy: CallPolicy | null = null;
+  decision: Decision = 'allow';
+  inputSegments: readonly Segment[] = [];
+  inputFindings: readonly Finding[] = [];
+  outputSegments: readonly Pick<Segment, 'text' | 'role' | 'kind'>[] = [];
+  outputFindings: readonly Finding[] = [];
+  unscanned: string[] = [];
+  filterMs = 0;
+  /** Whether output text was expected (a filtered route that generates text). */
+  expectsOutput = false;
+
+  #finished = false;
+
+  constructor(req: IncomingMessage, subPath: string) {
+    this.receivedAt = new Date();
+    this.id = uuidv7(this.receivedAt.getTime());
+    this.method = req.method ?? 'GET';
+    this.path = subPath;
+    this.caller = headerValue(req.headers['x-caller'], 128);
+    this.keyFingerprint = keyFingerprint(headerValue(req.headers.authorization, 8192) ?? undefined);
+    this.clientIp = req.socket.remoteAddress ?? null;
+    this.clientRequestId = saneRequestId(req.headers['x-request-id']);
+  }
+
+  /** The id the caller sees: its own when it sent a sane one, ours otherwise. */
+  get responseRequestId(): string {
+    return this.clientRequestId ?? this.id;
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.#t0;
+  }
+
+  markUpstreamHeaders(): void {
+    this.ttfbMs = this.elapsedMs();
+  }
+
+  raiseDecision(d: Decision): void {
+    if (DECISION_RANK[d] > DECISION_RANK[this.decision]) this.decision = d;
+  }
+
+  /** Builds the record once; later calls return null. */
+  async finish(res: ServerResponse, maxTextChars: number): Promise<AuditRecord | null> {
+    if (this.#finished) return null;
+    this.#finished = true;
+    const durationMs = this.elapsedMs();
+    const storage = this.policy?.storage ?? { prompt: 'full' as StorageMode, response: 'full' as StorageMode };
+    const prompt = this.route ? storedText(this.inputSegments, this.inputFindings, storage.prompt, renderSegments) : null;
+    const responseText = this.expectsOutput
+      ? storedText(this.outputSegments, this.outputFindings, storage.response, renderText)
+      : null;
+    if (!this.usage && this.route && this.upstreamStatus !== null && this.upstreamStatus < 400) {
+      // No usage from the upstream (or the stream was cut): count what was seen.
+      this.usage = await estimateUsage(
+        renderSegments(this.inputSegments),
+        this.expectsOutput ? renderText(this.outputSegments) : null,
+      );
+      this.usageSource = 'estimated';
+    }
+    const findings: RecordedFinding[] = [...this.inputFindings, ...this.outputFindings];
+    if (this.unscanned.length) findings.push({ rule: '_unscanned', phase: 'input', kinds: this.unscanned });
+    return {
+      id: this.id,
+      receivedAt: this.receivedAt,
+      completedAt: new Date(this.receivedAt.getTime() + durationMs),
+      durationMs,
+      ttfbMs: this.ttfbMs,
+      method: this.method,
+      path: this.path,
+      route: this.route,
+      model: this.model,
+      returnedModel: this.returnedModel,
+      stream: this.stream,
+      status: res.statusCode,
+      upstreamStatus: this.upstreamStatus,
+      errorCode: this.errorCode ?? (res.writableFinished ? null : 'client_aborted'),
+      upstreamError: this.upstreamError,
+      keyFingerprint: this.keyFingerprint,
+      clientIp: this.clientIp,
+      caller: this.caller,
+      clientRequestId: this.clientRequestId,
+      upstreamRequestId: this.upstreamRequestId,
+      params: this.params,
+      prompt: prompt === null ? null : prompt,
+      promptStorage: storage.prompt,
+      response: responseText,
+      responseStorage: storage.response,
+      promptTokens: this.usage?.promptTokens ?? null,
+      completionTokens: this.usage?.completionTokens ?? null,
+      totalTokens: this.usage?.totalTokens ?? null,
+      cachedTokens: this.usage?.cachedTokens ?? null,
+      reasoningTokens: this.usage?.reasoningTokens ?? null,
+      usageSource: this.usage ? this.usageSource : null,
+      decision: this.decision,
+      findings,
+      policyVersion: this.policy?.version ?? null,
+      filterMs: this.route ? this.filterMs : null,
+      retries: this.retries,
+      requestBytes: this.requestBytes,
+      responseBytes: this.responseBytes,
+      clientAborted: !res.writableFinished,
+    };
+  }
+}
+
+function renderText(segments: readonly Pick<Segment, 'text'>[]): string {
+  return segments.map((s) => s.text).join('\n\n');
+}

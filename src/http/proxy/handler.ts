@@ -1,0 +1,265 @@
+// The proxy's request path: read the body once (size-capped), pull out every text
+// segment, judge it under the policies that govern this call, then forward through
+// http-proxy-middleware with the bytes we hold (re-serialised only when a filter changed
+// them). The record is written when the response closes, whatever the outcome.
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
+import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
+import type { AppContext } from '../../context.js';
+import { SidecarError } from '../../errors.js';
+import { evaluate } from '../../filters/engine.js';
+import { applyRedactions } from '../../filters/redact.js';
+import type { CompiledRule } from '../../filters/types.js';
+import { extractRequest, requestParams } from '../../openai/extract-request.js';
+import { setAt } from '../../openai/json-path.js';
+import { classifyRoute, hasOutput } from '../../openai/routes.js';
+import { connectionTokens, HOP_BY_HOP } from '../headers.js';
+import { sendError } from '../errors.js';
+import { hasBody, readBody } from './body.js';
+import { Call } from './call.js';
+import { respond } from './respond.js';
+
+interface Inflight {
+  readonly call: Call;
+  readonly body: Buffer | null;
+  readonly filtered: boolean;
+  readonly outputRules: readonly CompiledRule[];
+  readonly stripUsageChunk: boolean;
+  proxyReq: http.ClientRequest | null;
+  timeout: 'connect' | 'response' | 'idle' | null;
+  timer: NodeJS.Timeout | null;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+export function createProxyHandler(ctx: AppContext) {
+  const inflight = new WeakMap<IncomingMessage, Inflight>();
+  const { limits } = ctx.config;
+  const proxy = ctx.upstream ? buildProxy(ctx, inflight) : null;
+
+  function arm(st: Inflight, kind: Inflight['timeout'] & string, ms: number): void {
+    if (st.timer) clearTimeout(st.timer);
+    st.timer = setTimeout(() => {
+      st.timeout = kind;
+      st.proxyReq?.destroy(new Error(`upstream ${kind} timeout`));
+    }, ms);
+  }
+
+  return async function proxyCall(req: Request, res: Response): Promise<void> {
+    const subPath = req.path.slice(3) || '/';
+    const call = new Call(req, subPath);
+    res.setHeader('x-request-id', call.responseRequestId);
+    res.setHeader('x-sidecar-request-id', call.id);
+    res.setHeader('x-sidecar-decision', 'allow');
+    res.once('close', () => {
+      const st = inflight.get(req);
+      if (st?.timer) clearTimeout(st.timer);
+      if (!res.writableFinished) st?.proxyReq?.destroy(); // the client left: stop the upstream call
+      void record(ctx, call, res);
+    });
+
+    try {
+      const prepared = await prepare(ctx, req, call);
+      if (!proxy || !ctx.upstream) throw new SidecarError('upstream_not_configured', 'No upstream is configured (UPSTREAM_URL).');
+      const st: Inflight = { call, ...prepared, proxyReq: null, timeout: null, timer: null };
+      inflight.set(req, st);
+      arm(st, 'response', limits.upstreamTimeoutMs);
+      await proxy(req, res, (err?: unknown) => {
+        if (err) fail(res, call, err);
+      });
+    } catch (err) {
+      fail(res, call, err);
+      if (err instanceof SidecarError && err.code === 'request_too_large') {
+        // Stop reading the rest of an oversized upload: close once the 413 is out.
+        res.setHeader('connection', 'close');
+        res.once('finish', () => req.socket.destroy());
+      }
+    }
+  };
+
+  function buildProxy(ctx: AppContext, inflight: WeakMap<IncomingMessage, Inflight>) {
+    const upstream = ctx.upstream!;
+    const basePath = upstream.url.pathname.replace(/\/+$/, '');
+    return createProxyMiddleware<IncomingMessage, ServerResponse>({
+      target: upstream.url.origin,
+      changeOrigin: true,
+      agent: upstream.agent,
+      selfHandleResponse: true,
+      xfwd: false,
+      ejectPlugins: true,
+      plugins: [proxyEventsPlugin],
+      pathRewrite: (path) => basePath + path.replace(/^\/v1/, ''),
+      on: {
+        proxyReq(proxyReq, req) {
+          const st = inflight.get(req);
+          if (!st) return;
+          st.proxyReq = proxyReq;
+          for (const h of HOP_BY_HOP) proxyReq.removeHeader(h);
+          for (const h of connectionTokens(req.headers.connection)) proxyReq.removeHeader(h);
+          proxyReq.removeHeader('x-sidecar-request-id');
+          if (!req.headers['x-request-id']) proxyReq.setHeader('x-request-id', st.call.id);
+          // Filtered responses are parsed: ask for them uncompressed.
+          if (st.filtered) proxyReq.setHeader('accept-encoding', 'identity');
+          proxyReq.on('socket', (socket) => {
+            if (!socket.connecting) return;
+            const t = setTimeout(() => {
+              st.timeout = 'connect';
+              proxyReq.destroy(new Error('upstream connect timeout'));
+            }, ctx.config.limits.upstreamConnectTimeoutMs);
+            socket.once('connect', () => clearTimeout(t));
+            socket.once('close', () => clearTimeout(t));
+          });
+          if (st.body) {
+            proxyReq.setHeader('content-length', st.body.length);
+            proxyReq.write(st.body);
+          } else if (req.method !== 'GET' && req.method !== 'HEAD') {
+            proxyReq.setHeader('content-length', 0);
+          }
+        },
+        proxyRes(proxyRes, req, res) {
+          const st = inflight.get(req);
+          if (!st) return;
+          const idle = () => arm(st, 'idle', ctx.config.limits.upstreamTimeoutMs);
+          idle();
+          respond(ctx, { call: st.call, outputRules: st.outputRules, stripUsageChunk: st.stripUsageChunk, onActivity: idle }, proxyRes, res);
+          proxyRes.once('end', () => st.timer && clearTimeout(st.timer));
+        },
+        error(err, req, res) {
+          const st = inflight.get(req as IncomingMessage);
+          const call = st?.call;
+          const out = res as ServerResponse;
+          if (!call) return out.destroy();
+          if (st.timeout === 'idle' || out.headersSent) {
+            call.errorCode ??= st.timeout === 'idle' ? 'upstream_timeout' : 'upstream_disconnected';
+            return out.destroy();
+          }
+          if (st.timeout === 'response' || st.timeout === 'connect') {
+            return fail(out, call, new SidecarError('upstream_timeout', st.timeout === 'connect' ? 'The upstream did not accept the connection in time.' : 'The upstream did not respond in time.'));
+          }
+          const code = (err as NodeJS.ErrnoException).code ?? '';
+          ctx.logger.warn({ requestId: call.id, code }, 'upstream unreachable');
+          fail(out, call, new SidecarError('upstream_unreachable', CONNECTION_ERRORS.has(code) ? `The upstream could not be reached (${code}).` : 'The upstream could not be reached.'));
+        },
+      },
+    });
+  }
+}
+
+/** Reads and judges the request; returns what to forward. Throws SidecarError to refuse. */
+async function prepare(ctx: AppContext, req: Request, call: Call) {
+  const body = hasBody(req) ? await readBody(req, ctx.config.limits.maxBodyBytes) : null;
+  call.requestBytes = body?.length ?? 0;
+  const route = classifyRoute(call.method, call.path);
+  call.route = route;
+  if (!route) {
+    call.policy = ctx.policies.forCall(call);
+    return { body, filtered: false, outputRules: [], stripUsageChunk: false };
+  }
+  const json = parseObject(body);
+  call.model = typeof json.model === 'string' ? json.model : null;
+  call.stream = json.stream === true;
+  call.params = requestParams(json);
+  call.expectsOutput = hasOutput(route);
+  const policy = ctx.policies.forCall(call);
+  call.policy = policy;
+
+  const { segments, unscanned } = extractRequest(route, json);
+  call.inputSegments = segments;
+  call.unscanned = unscanned;
+  let forward = body;
+  let changed = false;
+  if (policy.rules.length > 0) {
+    const ev = await evaluate(policy.rules, segments, 'input', { hash: ctx.hashMatch, timeoutMs: 10_000 });
+    call.filterMs += ev.ms;
+    call.inputFindings = ev.findings;
+    call.raiseDecision(ev.decision);
+    if (ev.decision === 'block') {
+      throw new SidecarError(
+        'content_filter',
+        `The request was blocked by content policy (rules: ${ev.blockedBy.join(', ')}).`,
+        null,
+        { rules: ev.blockedBy, policy_version: policy.version, request_id: call.id },
+      );
+    }
+    for (const r of ev.redactions) {
+      const seg = segments[r.segment]!;
+      setAt(json, seg.path, applyRedactions(seg.text, r.spans));
+      changed = true;
+    }
+  }
+  const outputRules = policy.rules.filter((r) => r.phases.includes('output') && (!call.stream || r.scanner.kind === 'sync'));
+  let stripUsageChunk = false;
+  if (call.stream && (route === 'chat.completions' || route === 'completions')) {
+    const so = json.stream_options;
+    const asked = typeof so === 'object' && so !== null && (so as Record<string, unknown>).include_usage === true;
+    if (!asked) {
+      // Ask for usage anyway (exact tokens in the record); the extra chunk is stripped.
+      stripUsageChunk = true;
+      if (changed || (typeof so === 'object' && so !== null)) {
+        json.stream_options = { ...(typeof so === 'object' && so !== null ? so : {}), include_usage: true };
+        changed = true;
+      } else {
+        forward = spliceStreamOptions(body!);
+      }
+    }
+  }
+  if (changed) forward = Buffer.from(JSON.stringify(json));
+  return { body: forward, filtered: true, outputRules, stripUsageChunk };
+}
+
+function parseObject(body: Buffer | null): Record<string, unknown> {
+  if (!body || body.length === 0) throw new SidecarError('invalid_json', 'The request body is empty; a JSON object is required.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new SidecarError('invalid_json', 'The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SidecarError('invalid_json', 'The request body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Adds `"stream_options":{"include_usage":true}` right after the body's opening brace,
+ * leaving every other byte as the client sent it (re-serialising would alter numbers).
+ */
+function spliceStreamOptions(body: Buffer): Buffer {
+  const open = body.indexOf(0x7b); // '{'
+  const rest = body.subarray(open + 1);
+  const empty = /^\s*}/.test(rest.subarray(0, 64).toString('utf8'));
+  const insert = Buffer.from(`"stream_options":{"include_usage":true}${empty ? '' : ','}`);
+  return Buffer.concat([body.subarray(0, open + 1), insert, rest]);
+}
+
+function fail(res: ServerResponse, call: Call, err: unknown): void {
+  const e = err instanceof SidecarError ? err : new SidecarError('internal_error', 'Internal error in the sidecar.');
+  call.errorCode = e.code;
+  if (!res.headersSent) res.setHeader('x-sidecar-decision', call.decision);
+  sendError(res, e);
+}
+
+async function record(ctx: AppContext, call: Call, res: ServerResponse): Promise<void> {
+  try {
+    const rec = await call.finish(res, ctx.config.audit.maxTextChars);
+    if (!rec) return;
+    ctx.audit.write(rec);
+    ctx.logger.info(
+      {
+        requestId: call.id,
+        method: rec.method,
+        path: rec.path,
+        status: rec.status,
+        upstreamStatus: rec.upstreamStatus,
+        ms: Math.round(rec.durationMs * 10) / 10,
+        decision: rec.decision,
+        errorCode: rec.errorCode ?? undefined,
+      },
+      'call',
+    );
+  } catch (err) {
+    ctx.logger.error({ err, requestId: call.id }, 'could not build the audit record');
+  }
+}

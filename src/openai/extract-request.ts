@@ -1,0 +1,156 @@
+// Pulls every text segment out of a request body: all messages of every role, content
+// parts, tool-call arguments, tool results, `prompt`, `input`, `instructions`. Filters
+// judge the whole conversation, not the last turn (a last-message-only scan is a bypass).
+// Parts that are not text (images, audio, files, token ids) are listed as unscanned so
+// the record never claims that a filter passed them.
+import type { Segment, SegmentKind } from '../filters/types.js';
+import type { FilteredRoute } from './routes.js';
+
+export interface ExtractedRequest {
+  readonly segments: Segment[];
+  /** Kinds of content present but not scannable as text, e.g. `image_url`, `token_ids`. */
+  readonly unscanned: string[];
+}
+
+type Path = (string | number)[];
+
+class Collector {
+  readonly segments: Segment[] = [];
+  readonly unscanned = new Set<string>();
+
+  text(path: Path, kind: SegmentKind, role: string | null, value: unknown): void {
+    if (typeof value === 'string') {
+      if (value.length > 0) this.segments.push({ path, kind, role, text: value });
+    } else if (value !== undefined && value !== null) {
+      this.unscanned.add(`${kind}:${typeof value}`);
+    }
+  }
+
+  result(): ExtractedRequest {
+    return { segments: this.segments, unscanned: [...this.unscanned].sort() };
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Text parts in the chat and responses formats: `text`, `input_text`, `output_text`, `refusal`. */
+function contentParts(c: Collector, base: Path, kind: SegmentKind, role: string | null, content: unknown): void {
+  if (typeof content === 'string') return c.text(base, kind, role, content);
+  if (!Array.isArray(content)) {
+    if (content !== undefined && content !== null) c.unscanned.add(`${kind}:${typeof content}`);
+    return;
+  }
+  content.forEach((part, j) => {
+    if (typeof part === 'string') return c.text([...base, j], kind, role, part);
+    if (!isObject(part)) return;
+    if (typeof part.text === 'string') return c.text([...base, j, 'text'], kind, role, part.text);
+    if (typeof part.refusal === 'string') return c.text([...base, j, 'refusal'], kind, role, part.refusal);
+    c.unscanned.add(String(part.type ?? 'unknown_part'));
+  });
+}
+
+function toolCalls(c: Collector, base: Path, role: string | null, calls: unknown): void {
+  if (!Array.isArray(calls)) return;
+  calls.forEach((call, k) => {
+    if (!isObject(call)) return;
+    if (isObject(call.function)) {
+      c.text([...base, k, 'function', 'arguments'], 'tool_arguments', role, call.function.arguments);
+    } else if (isObject(call.custom)) {
+      c.text([...base, k, 'custom', 'input'], 'tool_arguments', role, call.custom.input);
+    }
+  });
+}
+
+function chat(c: Collector, body: Record<string, unknown>): void {
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return;
+  messages.forEach((m, i) => {
+    if (!isObject(m)) return;
+    const role = typeof m.role === 'string' ? m.role : null;
+    const kind: SegmentKind = role === 'tool' || role === 'function' ? 'tool_result' : 'text';
+    contentParts(c, ['messages', i, 'content'], kind, role, m.content);
+    if (typeof m.refusal === 'string') c.text(['messages', i, 'refusal'], 'text', role, m.refusal);
+    toolCalls(c, ['messages', i, 'tool_calls'], role, m.tool_calls);
+    if (isObject(m.function_call)) {
+      c.text(['messages', i, 'function_call', 'arguments'], 'tool_arguments', role, m.function_call.arguments);
+    }
+  });
+}
+
+/** `prompt` (completions) and `input` (embeddings): a string, strings, or token ids. */
+function stringsOrTokens(c: Collector, body: Record<string, unknown>, key: 'prompt' | 'input', kind: SegmentKind): void {
+  const v = body[key];
+  if (typeof v === 'string') return c.text([key], kind, null, v);
+  if (!Array.isArray(v)) return;
+  v.forEach((item, i) => {
+    if (typeof item === 'string') c.text([key, i], kind, null, item);
+    else c.unscanned.add('token_ids');
+  });
+}
+
+/** Responses API: `instructions`, and `input` as a string or a list of items. */
+function responses(c: Collector, body: Record<string, unknown>): void {
+  c.text(['instructions'], 'text', 'system', body.instructions);
+  const input = body.input;
+  if (typeof input === 'string') return c.text(['input'], 'input', 'user', input);
+  if (!Array.isArray(input)) return;
+  input.forEach((item, i) => {
+    if (!isObject(item)) return;
+    const type = typeof item.type === 'string' ? item.type : 'message';
+    const role = typeof item.role === 'string' ? item.role : null;
+    switch (type) {
+      case 'message':
+        return contentParts(c, ['input', i, 'content'], 'input', role, item.content);
+      case 'function_call':
+        return c.text(['input', i, 'arguments'], 'tool_arguments', 'assistant', item.arguments);
+      case 'custom_tool_call':
+        return c.text(['input', i, 'input'], 'tool_arguments', 'assistant', item.input);
+      case 'function_call_output':
+      case 'custom_tool_call_output':
+        if (typeof item.output === 'string') return c.text(['input', i, 'output'], 'tool_result', 'tool', item.output);
+        return contentParts(c, ['input', i, 'output'], 'tool_result', 'tool', item.output);
+      case 'reasoning':
+        return; // the model's own earlier reasoning summary, sent back verbatim
+      default:
+        c.unscanned.add(type);
+    }
+  });
+}
+
+const EXTRACTORS: Readonly<Record<FilteredRoute, (c: Collector, body: Record<string, unknown>) => void>> = {
+  'chat.completions': chat,
+  completions: (c, b) => stringsOrTokens(c, b, 'prompt', 'prompt'),
+  responses,
+  embeddings: (c, b) => stringsOrTokens(c, b, 'input', 'input'),
+};
+
+export function extractRequest(route: FilteredRoute, body: Record<string, unknown>): ExtractedRequest {
+  const c = new Collector();
+  EXTRACTORS[route](c, body);
+  return c.result();
+}
+
+/** The prompt as one readable text for the record: `[role] text` per segment. */
+export function renderSegments(segments: readonly Pick<Segment, 'text' | 'role' | 'kind'>[]): string {
+  return segments.map((s) => (s.role ? `[${s.role}${s.kind === 'text' || s.kind === 'input' ? '' : ` ${s.kind}`}] ${s.text}` : s.text)).join('\n\n');
+}
+
+const PARAM_KEYS = [
+  'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'n', 'stop',
+  'presence_penalty', 'frequency_penalty', 'seed', 'logprobs', 'top_logprobs', 'response_format',
+  'tool_choice', 'parallel_tool_calls', 'reasoning_effort', 'reasoning', 'service_tier', 'user',
+  'dimensions', 'encoding_format', 'store', 'truncation', 'text', 'modalities', 'verbosity',
+] as const;
+
+/** The request parameters worth keeping (not the prompt). Tools are summarised by name. */
+export function requestParams(body: Record<string, unknown>): Record<string, unknown> | null {
+  const params: Record<string, unknown> = {};
+  for (const key of PARAM_KEYS) if (body[key] !== undefined) params[key] = body[key];
+  if (Array.isArray(body.tools)) {
+    params.tools = body.tools.map((t) =>
+      isObject(t) ? (isObject(t.function) ? t.function.name : (t.name ?? t.type)) : null,
+    );
+  }
+  return Object.keys(params).length > 0 ? params : null;
+}

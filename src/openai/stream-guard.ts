@@ -1,0 +1,396 @@
+// Filters a streamed completion event by event. Each piece of generated text (a choice's
+// content, a tool call's arguments, a Responses output part) has its own StreamFilter
+// that holds back only what could still become a match, so a blocked term split over any
+// number of chunks never reaches the client. Events nobody changed go out byte for byte.
+//
+// On block: chat and completions streams end with a chunk whose finish_reason is
+// "content_filter", then `data: [DONE]`; a Responses stream ends with
+// `response.incomplete` (reason content_filter). Text before the match still arrives.
+import type { HashFn } from '../filters/checks.js';
+import { StreamFilter } from '../filters/stream.js';
+import type { CompiledRule, Finding, Segment } from '../filters/types.js';
+import { formatEvent, type SseEvent } from './sse.js';
+import type { FilteredRoute } from './routes.js';
+import { readUsage, type Usage } from './usage.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+interface Piece {
+  readonly key: string;
+  readonly kind: Segment['kind'];
+  readonly filter: StreamFilter | null;
+  raw: string;
+  /** Text already sent for this piece (after redaction). */
+  sent: string;
+  blocked: boolean;
+}
+
+export interface StreamGuardOptions {
+  readonly route: FilteredRoute;
+  /** Output rules that run on the stream (sync scanners, output phase, this call's policies). */
+  readonly rules: readonly CompiledRule[];
+  readonly hash: HashFn;
+  /** The sidecar asked for usage the client did not: drop the usage-only chunk. */
+  readonly stripUsageChunk: boolean;
+}
+
+export class StreamGuard {
+  readonly #o: StreamGuardOptions;
+  readonly #pieces = new Map<string, Piece>();
+  usage: Usage | null = null;
+  model: string | null = null;
+  /** The stream was ended by a block: stop reading the upstream. */
+  ended = false;
+  blocked = false;
+  #sawDone = false;
+  #lastChunk: Json | null = null;
+
+  constructor(o: StreamGuardOptions) {
+    this.#o = o;
+  }
+
+  /** Returns the text to send for one upstream event ('' to send nothing). */
+  onEvent(ev: SseEvent): string {
+    if (this.ended) return '';
+    if (ev.data === null) return ev.raw;
+    if (ev.data === '[DONE]') {
+      this.#sawDone = true;
+      return this.#flushAll() + ev.raw;
+    }
+    let obj: unknown;
+    try {
+      obj = JSON.parse(ev.data);
+    } catch {
+      return this.#o.rules.length > 0 ? '' : ev.raw; // unparseable text cannot be judged: never let it through a filter
+    }
+    if (!isObject(obj)) return ev.raw;
+    return this.#o.route === 'responses' ? this.#responsesEvent(ev, obj) : this.#chatEvent(ev, obj);
+  }
+
+  /** At the end of the upstream stream: whatever is still held back, judged as final. */
+  finish(): string {
+    if (this.ended || this.#sawDone) return '';
+    return this.#flushAll();
+  }
+
+  /** Generated text per piece, for the record, and the findings with segment indexes. */
+  output(): { segments: Pick<Segment, 'text' | 'role' | 'kind'>[]; findings: Finding[] } {
+    const segments: Pick<Segment, 'text' | 'role' | 'kind'>[] = [];
+    const findings: Finding[] = [];
+    for (const p of this.#pieces.values()) {
+      const index = segments.length;
+      segments.push({ text: p.raw, role: 'assistant', kind: p.kind });
+      for (const f of p.filter?.findings() ?? []) {
+        findings.push({ ...f, locations: f.locations.map((l) => ({ ...l, segment: index })) });
+      }
+    }
+    return { segments, findings };
+  }
+
+  #piece(key: string, kind: Segment['kind']): Piece {
+    let p = this.#pieces.get(key);
+    if (!p) {
+      p = {
+        key,
+        kind,
+        filter: this.#o.rules.length ? new StreamFilter(this.#o.rules, { hash: this.#o.hash }) : null,
+        raw: '',
+        sent: '',
+        blocked: false,
+      };
+      this.#pieces.set(key, p);
+    }
+    return p;
+  }
+
+  /** Feeds a delta; returns the releasable text (null once the piece is blocked). */
+  #push(p: Piece, delta: string): string | null {
+    if (p.blocked) return null;
+    p.raw += delta;
+    if (!p.filter) {
+      p.sent += delta;
+      return delta;
+    }
+    const step = p.filter.push(delta);
+    p.sent += step.release;
+    if (step.blocked) {
+      p.blocked = true;
+      this.blocked = true;
+      return step.release;
+    }
+    return step.release;
+  }
+
+  #end(p: Piece): string {
+    if (p.blocked || !p.filter) return '';
+    const step = p.filter.end();
+    p.sent += step.release;
+    if (step.blocked) {
+      p.blocked = true;
+      this.blocked = true;
+    }
+    return step.release;
+  }
+
+  // --- chat.completions and completions -------------------------------------------------
+
+  #chatEvent(ev: SseEvent, obj: Json): string {
+    if (typeof obj.model === 'string') this.model = obj.model;
+    const usage = readUsage(obj.usage);
+    if (usage) this.usage = usage;
+    const choices = Array.isArray(obj.choices) ? obj.choices : [];
+    if (this.#o.stripUsageChunk) {
+      if (choices.length === 0 && usage) return '';
+      if ('usage' in obj && obj.usage === null) {
+        delete obj.usage;
+        return this.#chatRewrite(ev, obj, choices, true);
+      }
+    }
+    return this.#chatRewrite(ev, obj, choices, false);
+  }
+
+  #chatRewrite(ev: SseEvent, obj: Json, choices: unknown[], changed: boolean): string {
+    this.#lastChunk = obj;
+    let blockedChoice = false;
+    const kept: unknown[] = [];
+    for (const choice of choices) {
+      if (!isObject(choice)) {
+        kept.push(choice);
+        continue;
+      }
+      const index = typeof choice.index === 'number' ? choice.index : 0;
+      const r = this.#chatChoice(choice, index);
+      if (r === 'drop') {
+        changed = true;
+        continue;
+      }
+      if (r !== 'same') changed = true;
+      if (r === 'blocked') blockedChoice = true;
+      kept.push(choice);
+    }
+    if (changed) obj.choices = kept;
+    const out = changed ? formatEvent(ev.event, JSON.stringify(obj)) : ev.raw;
+    if (blockedChoice && this.#allBlocked()) return out + this.#endStream();
+    return out;
+  }
+
+  /** Filters one choice of a chunk in place. */
+  #chatChoice(choice: Json, index: number): 'same' | 'changed' | 'blocked' | 'drop' {
+    const contentPiece = this.#piece(`c${index}`, 'text');
+    if (contentPiece.blocked) return 'drop';
+    let changed = false;
+    const delta = isObject(choice.delta) ? choice.delta : null;
+    const textKey = this.#o.route === 'completions' ? 'text' : 'content';
+    const holder = this.#o.route === 'completions' ? choice : delta;
+    if (holder && typeof holder[textKey] === 'string') {
+      const text = holder[textKey] as string;
+      const release = this.#push(contentPiece, text);
+      if (release !== text) {
+        holder[textKey] = release ?? '';
+        changed = true;
+      }
+      if (contentPiece.blocked) {
+        this.#blockChoice(choice);
+        return 'blocked';
+      }
+    }
+    if (delta && Array.isArray(delta.tool_calls)) {
+      for (const call of delta.tool_calls) {
+        if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== 'string') continue;
+        const p = this.#piece(`c${index}t${typeof call.index === 'number' ? call.index : 0}`, 'tool_arguments');
+        const args = call.function.arguments;
+        const release = this.#push(p, args);
+        if (release !== args) {
+          call.function.arguments = release ?? '';
+          changed = true;
+        }
+        if (p.blocked) {
+          contentPiece.blocked = true;
+          this.#blockChoice(choice);
+          return 'blocked';
+        }
+      }
+    }
+    if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
+      // The choice is complete: release what was held back, before its finish chunk.
+      const rest = this.#endChoice(index);
+      if (rest.blocked) {
+        this.#blockChoice(choice);
+        if (holder) holder[textKey] = ((holder[textKey] as string | undefined) ?? '') + rest.text;
+        return 'blocked';
+      }
+      if (rest.text !== '' && holder) {
+        holder[textKey] = ((holder[textKey] as string | undefined) ?? '') + rest.text;
+        changed = true;
+      }
+    }
+    return changed ? 'changed' : 'same';
+  }
+
+  #endChoice(index: number): { text: string; blocked: boolean } {
+    let text = '';
+    let blocked = false;
+    for (const [key, p] of this.#pieces) {
+      if (key !== `c${index}` && !key.startsWith(`c${index}t`)) continue;
+      const rest = this.#end(p);
+      if (p.kind === 'text') text += rest;
+      if (p.blocked) blocked = true;
+    }
+    if (blocked) this.#pieces.get(`c${index}`)!.blocked = true;
+    return { text, blocked };
+  }
+
+  #blockChoice(choice: Json): void {
+    choice.finish_reason = 'content_filter';
+    if (isObject(choice.delta)) delete choice.delta.tool_calls;
+  }
+
+  #allBlocked(): boolean {
+    for (const [key, p] of this.#pieces) if (/^c\d+$/.test(key) && !p.blocked) return false;
+    return true;
+  }
+
+  #endStream(): string {
+    this.ended = true;
+    return this.#o.route === 'responses' ? '' : 'data: [DONE]\n\n';
+  }
+
+  /** End of stream: release held text of every piece as synthetic chunks. */
+  #flushAll(): string {
+    if (this.#o.route === 'responses') return this.#flushResponses();
+    let out = '';
+    for (const key of [...this.#pieces.keys()]) {
+      const m = /^c(\d+)$/.exec(key);
+      if (!m) continue;
+      const index = Number(m[1]);
+      const rest = this.#endChoice(index);
+      if (rest.text === '' && !rest.blocked) continue;
+      const base = this.#lastChunk ?? {};
+      const choice: Json =
+        this.#o.route === 'completions'
+          ? { index, text: rest.text, finish_reason: rest.blocked ? 'content_filter' : null }
+          : { index, delta: { content: rest.text }, finish_reason: rest.blocked ? 'content_filter' : null };
+      const chunk: Json = { ...base, choices: [choice] };
+      delete chunk.usage;
+      out += formatEvent(null, JSON.stringify(chunk));
+    }
+    return out;
+  }
+
+  // --- responses ------------------------------------------------------------------------
+
+  #responsesEvent(ev: SseEvent, obj: Json): string {
+    const type = typeof obj.type === 'string' ? obj.type : ev.event;
+    const response = isObject(obj.response) ? obj.response : null;
+    if (response) {
+      if (typeof response.model === 'string') this.model = response.model;
+      const usage = readUsage(response.usage);
+      if (usage) this.usage = usage;
+    }
+    switch (type) {
+      case 'response.output_text.delta':
+      case 'response.refusal.delta':
+      case 'response.function_call_arguments.delta': {
+        if (typeof obj.delta !== 'string') return ev.raw;
+        const p = this.#responsesPiece(obj, type);
+        const release = this.#push(p, obj.delta);
+        if (p.blocked) return this.#responsesBlock(ev, obj, release ?? '');
+        if (release === obj.delta) return ev.raw;
+        obj.delta = release ?? '';
+        return formatEvent(ev.event, JSON.stringify(obj));
+      }
+      case 'response.output_text.done':
+      case 'response.refusal.done':
+      case 'response.function_call_arguments.done': {
+        const p = this.#responsesPiece(obj, type);
+        const rest = this.#end(p);
+        if (p.blocked) return this.#responsesBlock(ev, obj, rest);
+        const field = type === 'response.function_call_arguments.done' ? 'arguments' : type === 'response.refusal.done' ? 'refusal' : 'text';
+        let out = '';
+        if (rest !== '') {
+          const deltaType = type.replace(/\.done$/, '.delta');
+          out += formatEvent(ev.event === null ? null : deltaType, JSON.stringify({ ...obj, type: deltaType, delta: rest, [field]: undefined }));
+        }
+        if (obj[field] === p.sent) return out + ev.raw;
+        obj[field] = p.sent;
+        return out + formatEvent(ev.event, JSON.stringify(obj));
+      }
+      default:
+        // Events that repeat the full text (content_part.done, output_item.done, completed)
+        // carry what was actually sent, so no filtered text returns through them.
+        if (this.#pieces.size > 0 && this.#rewriteFullTexts(obj)) return formatEvent(ev.event, JSON.stringify(obj));
+        return ev.raw;
+    }
+  }
+
+  #responsesPiece(obj: Json, type: string): Piece {
+    const o = typeof obj.output_index === 'number' ? obj.output_index : 0;
+    const c = typeof obj.content_index === 'number' ? obj.content_index : 0;
+    return type.startsWith('response.function_call_arguments')
+      ? this.#piece(`o${o}a`, 'tool_arguments')
+      : this.#piece(`o${o}:${c}`, 'text');
+  }
+
+  #responsesBlock(ev: SseEvent, obj: Json, release: string): string {
+    this.ended = true;
+    let out = '';
+    if (release !== '') {
+      const deltaType = String(obj.type).replace(/\.done$/, '.delta');
+      out += formatEvent(ev.event === null ? null : deltaType, JSON.stringify({ ...obj, type: deltaType, delta: release }));
+    }
+    const incomplete = {
+      type: 'response.incomplete',
+      response: { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, model: this.model },
+    };
+    return out + formatEvent(ev.event === null ? null : 'response.incomplete', JSON.stringify(incomplete));
+  }
+
+  /** Rewrites texts inside part/item/response objects to what was sent. */
+  #rewriteFullTexts(obj: Json): boolean {
+    let changed = false;
+    const fixItem = (item: unknown, o: number) => {
+      if (!isObject(item)) return;
+      if (Array.isArray(item.content)) {
+        item.content.forEach((part, c) => {
+          if (!isObject(part)) return;
+          const p = this.#pieces.get(`o${o}:${c}`);
+          if (!p) return;
+          if (typeof part.text === 'string' && part.text !== p.sent) {
+            part.text = p.sent;
+            changed = true;
+          }
+          if (typeof part.refusal === 'string' && part.refusal !== p.sent) {
+            part.refusal = p.sent;
+            changed = true;
+          }
+        });
+      }
+      const a = this.#pieces.get(`o${o}a`);
+      if (a && typeof item.arguments === 'string' && item.arguments !== a.sent) {
+        item.arguments = a.sent;
+        changed = true;
+      }
+    };
+    const o = typeof obj.output_index === 'number' ? obj.output_index : 0;
+    if (isObject(obj.part) && typeof obj.content_index === 'number') {
+      const p = this.#pieces.get(`o${o}:${obj.content_index}`);
+      if (p && typeof obj.part.text === 'string' && obj.part.text !== p.sent) {
+        obj.part.text = p.sent;
+        changed = true;
+      }
+    }
+    if (isObject(obj.item)) fixItem(obj.item, o);
+    if (isObject(obj.response) && Array.isArray(obj.response.output)) obj.response.output.forEach(fixItem);
+    return changed;
+  }
+
+  /**
+   * A Responses stream that ended without its `.done` events: held text is judged but not
+   * sent, since there is no event left to carry it (nothing unfiltered can slip out).
+   */
+  #flushResponses(): string {
+    for (const p of this.#pieces.values()) this.#end(p);
+    return '';
+  }
+}

@@ -1,0 +1,186 @@
+// Composition: config -> logger -> database -> migrations -> policies -> audit writer ->
+// apps -> listeners. main.ts, the demo, tests and benchmarks all start the sidecar here.
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { buildApp } from './app.js';
+import { AuditWriter } from './audit/writer.js';
+import type { Config } from './config.js';
+import type { AppContext, PolicySource, Upstream } from './context.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { ensurePartitions } from './db/partitions.js';
+import { createLogger, type Logger } from './logger.js';
+import { loadTokenizer } from './openai/usage.js';
+import { PolicyRegistry, watchPolicies, type PolicyWatcher } from './policy/index.js';
+
+export interface SidecarOverrides {
+  readonly logger?: Logger;
+  /** An open PGlite to use as the embedded database (tests share one per file). */
+  readonly pglite?: PGlite;
+  /** Work in this schema of the database (tests on a shared server). */
+  readonly schema?: string;
+  /** Watch POLICY_DIR for changes (default true). */
+  readonly watchPolicies?: boolean;
+}
+
+export interface RunningSidecar {
+  readonly ctx: AppContext;
+  readonly registry: PolicyRegistry;
+  readonly proxyUrl: string;
+  readonly adminUrl: string;
+  /** The admin token generated at start when ADMIN_TOKENS was not set. */
+  readonly generatedAdminToken: string | null;
+  /** Stops accepting, lets in-flight calls finish (up to the grace period), flushes records. */
+  close(): Promise<void>;
+}
+
+export function policySource(registry: PolicyRegistry): PolicySource {
+  return {
+    forCall(call) {
+      const snap = registry.snapshot();
+      const sel = snap.select(call);
+      return { version: snap.version, rules: sel.rules, storage: sel.storage };
+    },
+    status() {
+      return { loaded: registry.loaded, version: registry.snapshot().version, errors: registry.errors.length };
+    },
+  };
+}
+
+function makeUpstream(config: Config): Upstream | null {
+  if (!config.upstreamUrl) return null;
+  const opts = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: Infinity, maxFreeSockets: 256, scheduling: 'lifo' as const };
+  const agent = config.upstreamUrl.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
+  return { url: config.upstreamUrl, agent };
+}
+
+/** The key for hashes of matched text: from config, or made once and kept in DATA_DIR. */
+function hashKey(config: Config): string {
+  if (config.audit.hashKey) return config.audit.hashKey;
+  const file = join(config.database.dataDir, 'hash-key');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(config.database.dataDir, { recursive: true });
+    const key = randomBytes(32).toString('base64url');
+    writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address === '0.0.0.0' ? '127.0.0.1' : a.address}:${a.port}`);
+    });
+  });
+}
+
+export async function startSidecar(config: Config, overrides: SidecarOverrides = {}): Promise<RunningSidecar> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const database: Database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.database.dataDir,
+    schema: overrides.schema,
+    pglite: overrides.pglite,
+    onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
+  });
+  try {
+    await migrateToLatest(database.db);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const partitionTimer = setInterval(() => {
+    ensurePartitions(database.db).catch((err: Error) => logger.warn({ err: err.message }, 'could not create audit partitions'));
+  }, 3_600_000);
+  partitionTimer.unref();
+
+  const registry = new PolicyRegistry({ dir: config.policyDir, env: config.env });
+  registry.subscribe((e) => {
+    switch (e.type) {
+      case 'rejected':
+        return logger.error({ file: e.file, source: e.source, problems: e.error.issues, kept: e.kept }, 'policy refused; the previous version stays active');
+      case 'applied':
+        return logger.info({ file: e.file, source: e.source, policy: e.policy.name }, 'policy applied');
+      case 'removed':
+        return logger.info({ file: e.file, policy: e.name }, 'policy removed');
+      case 'swapped':
+        return logger.info({ version: e.version, previous: e.previous, policies: e.policies }, 'policy set active');
+    }
+  });
+  await registry.loadDir();
+  const watcher: PolicyWatcher | null =
+    overrides.watchPolicies === false
+      ? null
+      : watchPolicies(registry, { onError: (err) => logger.warn({ err: String(err) }, 'policy watcher error') });
+
+  const audit = new AuditWriter({
+    db: database.db,
+    batchSize: config.audit.batchSize,
+    flushMs: config.audit.flushMs,
+    queueMax: config.audit.queueMax,
+    maxTextChars: config.audit.maxTextChars,
+    onError: (err, n) => logger.warn({ err: err.message, batch: n }, 'audit write failed; will retry'),
+    onDrop: (n) => logger.error({ dropped: n }, 'audit queue full: oldest records dropped'),
+  });
+
+  const key = hashKey(config);
+  const generatedAdminToken = config.admin.adminTokens ? null : randomBytes(24).toString('base64url');
+  const ctx: AppContext = {
+    config,
+    logger,
+    database,
+    audit,
+    policies: policySource(registry),
+    upstream: makeUpstream(config),
+    hashMatch: (matched) => createHmac('sha256', key).update(matched).digest('hex').slice(0, 16),
+    tokens: { admin: config.admin.adminTokens ?? [generatedAdminToken!], auditor: config.admin.auditorTokens },
+  };
+  const apps = buildApp(ctx);
+  const proxyServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, apps.proxy);
+  const adminServer = http.createServer(apps.admin);
+  const proxyUrl = await listen(proxyServer, config.proxy.port, config.proxy.host);
+  const adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
+  void loadTokenizer().catch(() => undefined); // warm: the first estimate must not stall a call
+
+  let closing: Promise<void> | null = null;
+  return {
+    ctx,
+    registry,
+    proxyUrl,
+    adminUrl,
+    generatedAdminToken,
+    close() {
+      closing ??= (async () => {
+        clearInterval(partitionTimer);
+        await watcher?.close();
+        const grace = setTimeout(() => proxyServer.closeAllConnections(), config.shutdownGraceMs);
+        grace.unref();
+        await Promise.all([
+          new Promise<void>((r) => proxyServer.close(() => r())),
+          new Promise<void>((r) => {
+            adminServer.close(() => r());
+            adminServer.closeAllConnections();
+          }),
+          (proxyServer.closeIdleConnections(), Promise.resolve()),
+        ]);
+        clearTimeout(grace);
+        // Records of the last calls are written by their 'close' handlers: let them land.
+        await new Promise((r) => setImmediate(r));
+        await audit.close(10_000);
+        ctx.upstream?.agent.destroy();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

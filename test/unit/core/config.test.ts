@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({ UPSTREAM_URL: 'https://gw.internal/v1/' });
+    expect(c.upstreamUrl?.href).toBe('https://gw.internal/v1');
+    expect(c.proxy).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(c.admin).toMatchObject({ host: '127.0.0.1', port: 8081, adminTokens: null });
+    expect(c.limits.maxBodyBytes).toBe(16 * 1024 * 1024);
+    expect(c.limits.upstreamTimeoutMs).toBe(600_000);
+    expect(c.database).toEqual({ url: null, dataDir: './data' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('names the variable and the problem', () => {
+    const bad: [Record<string, string>, string][] = [
+      [{ UPSTREAM_URL: 'ftp://x' }, 'UPSTREAM_URL'],
+      [{ PORT: 'eighty' }, 'PORT'],
+      [{ MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
+      [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+      [{ ADMIN_TOKENS: 'short' }, 'ADMIN_TOKENS'],
+      [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    ];
+    for (const [env, variable] of bad) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      try {
+        loadConfig(env);
+      } catch (e) {
+        expect((e as ConfigError).variable).toBe(variable);
+      }
+    }
+  });
+
+  it('requires UPSTREAM_URL only when asked to', () => {
+    expect(loadConfig({}).upstreamUrl).toBeNull();
+    expect(() => loadConfig({}, { requireUpstream: true })).toThrow(/UPSTREAM_URL/);
+  });
+
+  it('splits token lists and treats empty values as unset', () => {
+    const c = loadConfig({ ADMIN_TOKENS: ' aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbb ', PORT: '' });
+    expect(c.admin.adminTokens).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
+    expect(c.proxy.port).toBe(8080);
+  });
+});

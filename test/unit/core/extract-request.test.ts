@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { extractRequest, requestParams } from '../../../src/openai/extract-request.js';
+
+describe('extractRequest', () => {
+  it('takes every message of every role, content parts, tool calls and tool results', () => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: [{ type: 'text', text: 'part one' }, { type: 'image_url', image_url: { url: 'https://x' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"q":"args"}' } }] },
+        { role: 'tool', tool_call_id: 'c', content: 'tool output' },
+        { role: 'user', content: 'last' },
+      ],
+    };
+    const { segments, unscanned } = extractRequest('chat.completions', body);
+    expect(segments.map((s) => [s.role, s.kind, s.text, s.path.join('.')])).toEqual([
+      ['system', 'text', 'sys', 'messages.0.content'],
+      ['user', 'text', 'part one', 'messages.1.content.0.text'],
+      ['assistant', 'tool_arguments', '{"q":"args"}', 'messages.2.tool_calls.0.function.arguments'],
+      ['tool', 'tool_result', 'tool output', 'messages.3.content'],
+      ['user', 'text', 'last', 'messages.4.content'],
+    ]);
+    expect(unscanned).toEqual(['image_url']);
+  });
+
+  it('reads prompt, input and instructions, and notes token ids it cannot scan', () => {
+    expect(extractRequest('completions', { prompt: ['a', 'b'] }).segments.map((s) => s.text)).toEqual(['a', 'b']);
+    expect(extractRequest('embeddings', { input: [[1, 2]] }).unscanned).toEqual(['token_ids']);
+    const r = extractRequest('responses', {
+      instructions: 'be kind',
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'hi' }] },
+        { type: 'function_call', call_id: 'x', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'x', output: 'result' },
+      ],
+    });
+    expect(r.segments.map((s) => [s.kind, s.text])).toEqual([
+      ['text', 'be kind'],
+      ['input', 'hi'],
+      ['tool_arguments', '{}'],
+      ['tool_result', 'result'],
+    ]);
+  });
+
+  it('survives hostile shapes without throwing', () => {
+    for (const body of [{}, { messages: 'x' }, { messages: [null, 1, { role: 5, content: {} }] }, { input: { __proto__: { a: 1 } } }]) {
+      expect(() => extractRequest('chat.completions', body as Record<string, unknown>)).not.toThrow();
+      expect(() => extractRequest('responses', body as Record<string, unknown>)).not.toThrow();
+    }
+  });
+
+  it('keeps request parameters, not the prompt', () => {
+    expect(requestParams({ model: 'm', messages: [], temperature: 0, tools: [{ type: 'function', function: { name: 'lookup' } }] })).toEqual({
+      temperature: 0,
+      tools: ['lookup'],
+    });
+    expect(requestParams({ model: 'm' })).toBeNull();
+  });
+});
