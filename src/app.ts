@@ -7,6 +7,7 @@ import { sendError, errorHandler } from './http/errors.js';
 import { createProxyHandler } from './http/proxy/handler.js';
 import { proxyHomePage } from './http/proxy/pages.js';
 import { auditRoutes } from './http/admin/audit-routes.js';
+import { policyRoutes } from './http/admin/policy-routes.js';
 import { createAuthenticator, requireRole } from './http/admin/auth.js';
 import { uuidv7 } from './ids.js';
 
@@ -73,8 +74,14 @@ export function buildApp(ctx: AppContext): Apps {
   admin.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  admin.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', ctx.metrics.registry.contentType);
+    res.send(await ctx.metrics.registry.metrics());
+  });
   admin.use('/audit', auditor);
+  admin.use('/policies', auditor);
   admin.use(auditRoutes(ctx));
+  admin.use(policyRoutes(ctx, requireRole(roleOf, 'admin')));
   admin.use((req: Request, res: Response) => {
     sendError(res, new SidecarError('not_found', `Unknown path ${req.path}.`));
   });

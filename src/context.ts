@@ -7,6 +7,8 @@ import type { AuditWriter } from './audit/writer.js';
 import type { CompiledRule } from './filters/types.js';
 import type { StorageMode } from './audit/record.js';
 import type { Logger } from './logger.js';
+import type { PolicyRegistry } from './policy/index.js';
+import type { Metrics } from './metrics.js';
 
 /** The policies that govern one call, resolved from the active set. */
 export interface CallPolicy {
@@ -38,8 +40,11 @@ export interface AppContext {
   readonly database: Database;
   readonly audit: AuditWriter;
   readonly policies: PolicySource;
+  /** The policy set itself, for the admin API (list, update, dry-run). */
+  readonly registry: PolicyRegistry;
   readonly upstream: Upstream | null;
   /** Keyed hash of matched text for findings (never the text). */
   readonly hashMatch: (matched: string) => string;
+  readonly metrics: Metrics;
   readonly tokens: { readonly admin: readonly string[]; readonly auditor: readonly string[] };
 }

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { buildApp } from './app.js';
+import { trackConnections } from './http/connections.js';
 import { AuditWriter } from './audit/writer.js';
 import type { Config } from './config.js';
 import type { AppContext, PolicySource, Upstream } from './context.js';
@@ -16,7 +17,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { ensurePartitions } from './db/partitions.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadTokenizer } from './openai/usage.js';
-import { PolicyRegistry, watchPolicies, type PolicyWatcher } from './policy/index.js';
+import { createMetrics } from './metrics.js';
+import { PolicyRegistry, unifiedDiff, watchPolicies, type PolicyWatcher } from './policy/index.js';
+import { recordPolicyVersion } from './audit/policy-versions.js';
 
 export interface SidecarOverrides {
   readonly logger?: Logger;
@@ -105,12 +108,31 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
   partitionTimer.unref();
 
   const registry = new PolicyRegistry({ dir: config.policyDir, env: config.env });
+  let auditStats = () => ({ queued: 0 });
+  const metrics = createMetrics({
+    auditQueue: () => auditStats().queued,
+    spoolBacklog: () => 0,
+    policyErrors: () => registry.errors.length,
+  });
   registry.subscribe((e) => {
     switch (e.type) {
       case 'rejected':
+        metrics.policyReloadFailures.inc();
         return logger.error({ file: e.file, source: e.source, problems: e.error.issues, kept: e.kept }, 'policy refused; the previous version stays active');
       case 'applied':
-        return logger.info({ file: e.file, source: e.source, policy: e.policy.name }, 'policy applied');
+        logger.info({ file: e.file, source: e.source, policy: e.policy.name }, 'policy applied');
+        // API updates store their version with the author in the PUT handler.
+        if (e.source === 'file') {
+          recordPolicyVersion(database.db, {
+            name: e.policy.name,
+            contentHash: e.policy.contentHash,
+            text: e.policy.text,
+            author: 'file',
+            source: 'file',
+            diff: (a, b) => unifiedDiff(a, b, { fromFile: `${e.file} (before)`, toFile: `${e.file} (after)` }),
+          }).catch((err: Error) => logger.warn({ err: err.message, policy: e.policy.name }, 'could not store the policy version'));
+        }
+        return;
       case 'removed':
         return logger.info({ file: e.file, policy: e.name }, 'policy removed');
       case 'swapped':
@@ -129,9 +151,16 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     flushMs: config.audit.flushMs,
     queueMax: config.audit.queueMax,
     maxTextChars: config.audit.maxTextChars,
-    onError: (err, n) => logger.warn({ err: err.message, batch: n }, 'audit write failed; will retry'),
-    onDrop: (n) => logger.error({ dropped: n }, 'audit queue full: oldest records dropped'),
+    onError: (err, n) => {
+      metrics.auditWriteErrors.inc();
+      logger.warn({ err: err.message, batch: n }, 'audit write failed; will retry');
+    },
+    onDrop: (n) => {
+      metrics.auditDropped.inc(n);
+      logger.error({ dropped: n }, 'audit queue full: oldest records dropped');
+    },
   });
+  auditStats = () => audit.stats();
 
   const key = hashKey(config);
   const generatedAdminToken = config.admin.adminTokens ? null : randomBytes(24).toString('base64url');
@@ -141,6 +170,8 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     database,
     audit,
     policies: policySource(registry),
+    registry,
+    metrics,
     upstream: makeUpstream(config),
     hashMatch: (matched) => createHmac('sha256', key).update(matched).digest('hex').slice(0, 16),
     tokens: { admin: config.admin.adminTokens ?? [generatedAdminToken!], auditor: config.admin.auditorTokens },
@@ -148,6 +179,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
   const apps = buildApp(ctx);
   const proxyServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, apps.proxy);
   const adminServer = http.createServer(apps.admin);
+  const proxyConnections = trackConnections(proxyServer);
   const proxyUrl = await listen(proxyServer, config.proxy.port, config.proxy.host);
   const adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
   void loadTokenizer().catch(() => undefined); // warm: the first estimate must not stall a call
@@ -163,16 +195,12 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
       closing ??= (async () => {
         clearInterval(partitionTimer);
         await watcher?.close();
-        const grace = setTimeout(() => proxyServer.closeAllConnections(), config.shutdownGraceMs);
+        const grace = setTimeout(() => proxyConnections.destroyAll(), config.shutdownGraceMs);
         grace.unref();
-        await Promise.all([
-          new Promise<void>((r) => proxyServer.close(() => r())),
-          new Promise<void>((r) => {
-            adminServer.close(() => r());
-            adminServer.closeAllConnections();
-          }),
-          (proxyServer.closeIdleConnections(), Promise.resolve()),
-        ]);
+        const proxyClosed = new Promise<void>((r) => proxyServer.close(() => r()));
+        proxyConnections.drain();
+        adminServer.closeAllConnections();
+        await Promise.all([proxyClosed, new Promise<void>((r) => adminServer.close(() => r()))]);
         clearTimeout(grace);
         // Records of the last calls are written by their 'close' handlers: let them land.
         await new Promise((r) => setImmediate(r));

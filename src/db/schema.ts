@@ -54,8 +54,21 @@ export interface UpstreamErrorInfo {
   message: string | null;
 }
 
+export interface PolicyVersionsTable {
+  id: Generated<string | number>;
+  name: string;
+  version: number;
+  content_hash: string;
+  text: string;
+  diff: string | null;
+  author: string;
+  source: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export interface DB {
   audit_records: AuditRecordsTable;
+  policy_versions: PolicyVersionsTable;
 }
 
 export type AuditRow = Selectable<AuditRecordsTable>;

@@ -19,6 +19,7 @@ import { sendError } from '../errors.js';
 import { hasBody, readBody } from './body.js';
 import { Call } from './call.js';
 import { respond } from './respond.js';
+import { modelLabel } from '../../metrics.js';
 
 interface Inflight {
   readonly call: Call;
@@ -55,7 +56,12 @@ export function createProxyHandler(ctx: AppContext) {
     res.once('close', () => {
       const st = inflight.get(req);
       if (st?.timer) clearTimeout(st.timer);
-      if (!res.writableFinished) st?.proxyReq?.destroy(); // the client left: stop the upstream call
+      if (!res.writableFinished) {
+        // The client left or the response broke: stop the upstream call, and make sure the
+        // connection is gone (a half-written response can never be reused).
+        st?.proxyReq?.destroy();
+        req.socket.destroy();
+      }
       void record(ctx, call, res);
     });
 
@@ -130,6 +136,7 @@ export function createProxyHandler(ctx: AppContext) {
           const call = st?.call;
           const out = res as ServerResponse;
           if (!call) return out.destroy();
+          if (out.writableEnded) return; // we ended it ourselves (a filter stopped the stream)
           if (st.timeout === 'idle' || out.headersSent) {
             call.errorCode ??= st.timeout === 'idle' ? 'upstream_timeout' : 'upstream_disconnected';
             return out.destroy();
@@ -246,6 +253,9 @@ async function record(ctx: AppContext, call: Call, res: ServerResponse): Promise
     const rec = await call.finish(res, ctx.config.audit.maxTextChars);
     if (!rec) return;
     ctx.audit.write(rec);
+    ctx.metrics.requests.inc({ route: rec.route ?? 'other', model: modelLabel(rec.model), status: String(rec.status), decision: rec.decision });
+    if (rec.ttfbMs !== null) ctx.metrics.upstreamSeconds.observe({ route: rec.route ?? 'other' }, rec.ttfbMs / 1000);
+    if (rec.filterMs !== null) ctx.metrics.filterSeconds.observe({ phase: 'all' }, rec.filterMs / 1000);
     ctx.logger.info(
       {
         requestId: call.id,

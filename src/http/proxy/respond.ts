@@ -232,9 +232,11 @@ function streamEvents(ctx: AppContext, st: ResponseState, up: IncomingMessage, r
       res.write(out);
     }
     if (guard.ended) {
+      // A filter stopped the stream: finish the client's response first, then drop the
+      // upstream (its abort must not cut the response we just completed).
       finishGuard();
-      up.destroy();
       res.end();
+      up.destroy();
     }
   });
   body.on('end', () => {

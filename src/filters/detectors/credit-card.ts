@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import type { Detector, Span, SyncScanner } from '../types.js';
+import { forEachMatch } from './lib/matches.js';
+
+// Runs of 12 to 57 digits, in groups separated by one space or dash, not glued to letters
+// or digits (a longer run is cut where a group ends). A run can hold more than a card (a
+// card after an account number, say), so its groups are tried as windows: the longest
+// window at the leftmost group that has a known network's prefix and length and passes
+// Luhn. Bounded, and separator and digit never overlap: linear (see lib/matches.ts).
+const RUN = /(?<![0-9A-Za-z])\d(?:[ -]?\d){11,56}(?![0-9A-Za-z])/g;
+
+/** Card numbers have 12-19 digits; with a separator between every digit, 37 characters. */
+const MAX_LENGTH = 19 * 2 - 1;
+
+interface Network {
+  readonly name: string;
+  /** Inclusive IIN ranges compared on the first `digits` digits. */
+  readonly ranges: ReadonlyArray<readonly [low: number, high: number]>;
+  readonly lengths: readonly number[];
+}
+
+const NETWORKS: readonly Network[] = [
+  { name: 'visa', ranges: [[4, 4]], lengths: [13, 16, 19] },
+  { name: 'mastercard', ranges: [[51, 55], [2221, 2720]], lengths: [16] },
+  { name: 'amex', ranges: [[34, 34], [37, 37]], lengths: [15] },
+  { name: 'discover', ranges: [[6011, 6011], [644, 649], [65, 65], [622126, 622925]], lengths: [16, 17, 18, 19] },
+  { name: 'diners', ranges: [[300, 305], [36, 36], [38, 39]], lengths: [14, 15, 16, 17, 18, 19] },
+  { name: 'jcb', ranges: [[3528, 3589]], lengths: [16, 17, 18, 19] },
+  { name: 'unionpay', ranges: [[62, 62], [81, 81]], lengths: [16, 17, 18, 19] },
+  { name: 'maestro', ranges: [[5018, 5018], [5020, 5020], [5038, 5038], [5893, 5893], [6304, 6304], [6759, 6759], [6761, 6763]], lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { name: 'mir', ranges: [[2200, 2204]], lengths: [16, 17, 18, 19] },
+];
+
+function belongsToNetwork(digits: string): boolean {
+  return NETWORKS.some(
+    (network) =>
+      network.lengths.includes(digits.length) &&
+      network.ranges.some(([low, high]) => {
+        const prefix = Number(digits.slice(0, String(low).length));
+        return prefix >= low && prefix <= high;
+      }),
+  );
+}
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+function isCardNumber(digits: string): boolean {
+  return digits.length >= 12 && digits.length <= 19 && belongsToNetwork(digits) && luhnValid(digits);
+}
+
+/** Finds cards among the digit groups of one run, leftmost first, longest first. */
+function cardsInRun(run: string, offset: number, spans: Span[]): void {
+  const groups: Array<{ start: number; end: number }> = [];
+  for (const m of run.matchAll(/\d+/g)) groups.push({ start: m.index, end: m.index + m[0].length });
+  let i = 0;
+  while (i < groups.length) {
+    let found = -1;
+    let digits = '';
+    const candidates: number[] = [];
+    for (let j = i; j < groups.length; j++) {
+      digits += run.slice(groups[j]!.start, groups[j]!.end);
+      if (digits.length > 19) break;
+      candidates.push(j);
+    }
+    for (let c = candidates.length - 1; c >= 0 && found < 0; c--) {
+      const j = candidates[c]!;
+      const text = run.slice(groups[i]!.start, groups[j]!.end).replace(/[ -]/g, '');
+      if (isCardNumber(text)) found = j;
+    }
+    if (found >= 0) {
+      spans.push({ start: offset + groups[i]!.start, end: offset + groups[found]!.end });
+      i = found + 1;
+    } else {
+      i++;
+    }
+  }
+}
+
+const options = z.strictObject({});
+type CreditCardOptions = z.output<typeof options>;
+
+function create(): SyncScanner {
+  return {
+    kind: 'sync',
+    maxMatchLength: MAX_LENGTH,
+    scan(text: string): Span[] {
+      const spans: Span[] = [];
+      forEachMatch(RUN, text, (m) => cardsInRun(m[0], m.index, spans));
+      return spans;
+    },
+  };
+}
+
+export const creditCard: Detector<CreditCardOptions> = {
+  id: 'credit_card',
+  description: 'Payment card numbers of the major networks (prefix and length checked, Luhn checksum)',
+  options,
+  create,
+  examples: {
+    positive: [
+      { text: 'Visa 4111 1111 1111 1111 exp 12/27', matches: ['4111 1111 1111 1111'] },
+      { text: 'mc: 5555-5555-5555-4444; amex 3782 822463 10005', matches: ['5555-5555-5555-4444', '3782 822463 10005'] },
+      { text: 'discover 6011111111111117, jcb 3530111333300000', matches: ['6011111111111117', '3530111333300000'] },
+      { text: 'Mastercard 2-series 2223003122003222', matches: ['2223003122003222'] },
+      { text: 'acct 12345678 card 4012 8888 8888 1881', matches: ['4012 8888 8888 1881'] },
+      { text: 'diners 3056 9309 0259 04', matches: ['3056 9309 0259 04'] },
+    ],
+    negative: [
+      { text: 'Visa 4111 1111 1111 1112 fails Luhn' },
+      { text: 'order number 1234 5678 9012 3456' },
+      { text: 'big number 41111111111111110000000' },
+      { text: 'tracking 9400111899223100001234, isbn 978-3-16-148410-0' },
+      { text: 'phone +1 415 555 2671 and date 2024-01-15' },
+      { text: 'all zeros 0000 0000 0000 0000' },
+    ],
+  },
+};

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { normalize, toOriginalSpan } from '../normalize.js';
+import type { Detector, Span, SyncScanner } from '../types.js';
+import { AhoCorasick } from './lib/aho-corasick.js';
+import { SpanCollector } from './lib/spans.js';
+import { codePointBefore, isUnspacedScript, isWordCodePoint } from './lib/word-chars.js';
+
+const MAX_TERMS = 100_000;
+const MAX_TERM_LENGTH = 1_000;
+
+/** Per-term flags: which edges of the term must sit on a word boundary. */
+const BOUNDARY_BEFORE = 1;
+const BOUNDARY_AFTER = 2;
+
+/** A keyword folded the way the text will be, without the spaces around it. */
+function foldTerm(term: string): string {
+  return normalize(term).text.trim();
+}
+
+const options = z
+  .strictObject({
+    keywords: z.array(z.string().min(1).max(MAX_TERM_LENGTH)).min(1).max(MAX_TERMS),
+    match: z.enum(['word', 'substring']).default('word'),
+  })
+  .superRefine((value, ctx) => {
+    value.keywords.forEach((term, index) => {
+      if (foldTerm(term) === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['keywords', index],
+          message: 'keyword is empty once spaces and invisible characters are removed',
+        });
+      }
+    });
+  });
+
+export type KeywordsOptions = z.output<typeof options>;
+
+/**
+ * A boundary is required on a side whose edge character is a letter or digit of a script
+ * written with spaces: `c++` may be followed by anything, and a Chinese term matches inside
+ * a sentence (there are no spaces to find).
+ */
+function boundariesOf(term: string): number {
+  const first = term.codePointAt(0)!;
+  const last = codePointBefore(term, term.length);
+  let flags = 0;
+  if (isWordCodePoint(first) && !isUnspacedScript(first)) flags |= BOUNDARY_BEFORE;
+  if (isWordCodePoint(last) && !isUnspacedScript(last)) flags |= BOUNDARY_AFTER;
+  return flags;
+}
+
+function create(opts: KeywordsOptions): SyncScanner {
+  const terms = opts.keywords.map(foldTerm).filter((t) => t !== '');
+  const wholeWords = opts.match === 'word';
+  const automaton = new AhoCorasick(terms, { payloadOf: wholeWords ? boundariesOf : () => 0 });
+  const longest = terms.reduce((max, t) => Math.max(max, t.length), 0);
+  return {
+    kind: 'sync',
+    // A folded character can come from several original ones (a surrogate pair, trailing
+    // diacritics, invisible characters, a whitespace run), so no exact bound exists. This
+    // covers a term written in astral look-alikes with a mark on every letter plus some
+    // padding; a stream hold-back misses only evasions padded beyond it.
+    maxMatchLength: 4 * longest + 64,
+    scan(text: string): Span[] {
+      if (text.length === 0) return [];
+      const folded = normalize(text);
+      const found = new SpanCollector();
+      automaton.forEachMatch(folded.text, (start, end, flags) => {
+        if (flags !== 0 && boundaryViolated(folded.text, start, end, flags)) return;
+        found.add(start, end);
+      });
+      if (found.size === 0) return [];
+      return found.select().map((s) => toOriginalSpan(folded.map, s.start, s.end, text));
+    },
+  };
+}
+
+function boundaryViolated(text: string, start: number, end: number, flags: number): boolean {
+  if (flags & BOUNDARY_BEFORE) {
+    const before = codePointBefore(text, start);
+    if (before >= 0 && isWordCodePoint(before)) return true;
+  }
+  return (flags & BOUNDARY_AFTER) !== 0 && end < text.length && isWordCodePoint(text.codePointAt(end)!);
+}
+
+const lists = { keywords: ['project nightingale', 'acme merger', 'bad'] };
+
+export const keywords: Detector<KeywordsOptions> = {
+  id: 'keywords',
+  description:
+    'Listed terms, case-insensitive, whole words by default, after folding width, case, diacritics, look-alike letters and invisible characters',
+  options,
+  create,
+  examples: {
+    positive: [
+      { text: 'Status of Project Nightingale?', options: lists, matches: ['Project Nightingale'] },
+      { text: 'PROJECT\nNIGHTINGALE and the acme merger', options: lists, matches: ['PROJECT\nNIGHTINGALE', 'acme merger'] },
+      { text: 'ｐｒｏｊｅｃｔ ｎｉｇｈｔｉｎｇａｌｅ', options: lists, matches: ['ｐｒｏｊｅｃｔ ｎｉｇｈｔｉｎｇａｌｅ'] },
+      { text: 'the аcme mеrger (Cyrillic a and e)', options: lists, matches: ['аcme mеrger'] },
+      { text: 'it was b\u200Ba\u00ADd.', options: lists, matches: ['b\u200Ba\u00ADd'] },
+      { text: 'Bád news', options: lists, matches: ['Bád'] },
+      { text: 'badly done', options: { ...lists, match: 'substring' }, matches: ['bad'] },
+      { text: '这是机密项目的内容', options: { keywords: ['机密项目'] }, matches: ['机密项目'] },
+      { text: 'Straße gesperrt', options: { keywords: ['strasse'] }, matches: ['Straße'] },
+    ],
+    negative: [
+      { text: 'The nightingale sang about a project.', options: lists },
+      { text: 'badly done, a badge, abad', options: lists },
+      { text: 'acme mergers are common', options: lists },
+      { text: 'project-nightingale', options: lists },
+      { text: '', options: lists },
+    ],
+  },
+};

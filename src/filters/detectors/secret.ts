@@ -1,0 +1,92 @@
+import RE2 from 're2';
+import { z } from 'zod';
+import type { Detector, Span, SyncScanner } from '../types.js';
+import { compileScanner, forEachMatch, groupSpan } from './lib/matches.js';
+import { SpanCollector } from './lib/spans.js';
+import { negative, positive } from './secret/examples.js';
+import { SECRET_RULES, type SecretRule } from './secret/rules.js';
+
+/**
+ * Default stream bound. It covers an RSA-4096 PEM block (about 3,300 characters) and the
+ * longest usual JWTs; a stream filter holds back this much output, so a rule may lower it
+ * (`max_match_length`) to trade that coverage for latency. A longer match is reported as
+ * consecutive pieces of at most this length, which together cover all of it.
+ */
+const DEFAULT_MAX_MATCH_LENGTH = 4096;
+
+const RULE_IDS = SECRET_RULES.map((rule) => rule.id) as [string, ...string[]];
+
+const options = z.strictObject({
+  /** Sub-types to leave alone, e.g. `generic-secret-assignment` where it is too noisy. */
+  exclude: z.array(z.enum(RULE_IDS)).optional(),
+  max_match_length: z.int().min(256).max(65_536).optional(),
+});
+
+export type SecretOptions = z.output<typeof options>;
+
+interface CompiledRule {
+  readonly rule: SecretRule;
+  readonly index: number;
+  readonly re: RE2;
+}
+
+// Compiled once: RE2 programs are immutable and a scan resets `lastIndex` before use.
+const COMPILED: readonly CompiledRule[] = SECRET_RULES.map((rule, index) => ({ rule, index, re: compileScanner(rule.pattern) }));
+
+/**
+ * The keyword prefilter: one RE2 set of every rule's keywords answers in a single pass
+ * which keywords occur (16 ms on 4 MB, where 60 `includes` calls took 56 ms). A rule's
+ * pattern runs only when one of its keywords did.
+ */
+const escapeLiteral = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const KEYWORD_OWNER: readonly number[] = SECRET_RULES.flatMap((rule, index) => rule.keywords.map(() => index));
+const KEYWORDS = new RE2.Set(
+  SECRET_RULES.flatMap((rule) => rule.keywords.map((k) => `${rule.ignoreCase === true ? '(?i)' : ''}${escapeLiteral(k)}`)),
+  'u',
+);
+
+function rulesWorthRunning(text: string): Set<number> {
+  return new Set(KEYWORDS.match(text).map((keyword) => KEYWORD_OWNER[keyword]!));
+}
+
+function split(span: Span, max: number): Span[] {
+  if (span.end - span.start <= max) return [span];
+  const pieces: Span[] = [];
+  for (let start = span.start; start < span.end; start += max) {
+    pieces.push({ start, end: Math.min(span.end, start + max) });
+  }
+  return pieces;
+}
+
+function create(opts: SecretOptions): SyncScanner {
+  const excluded = new Set(opts.exclude ?? []);
+  const rules = COMPILED.filter((c) => !excluded.has(c.rule.id));
+  const max = opts.max_match_length ?? DEFAULT_MAX_MATCH_LENGTH;
+  return {
+    kind: 'sync',
+    maxMatchLength: max,
+    scan(text: string): Span[] {
+      const worth = rulesWorthRunning(text);
+      if (worth.size === 0) return [];
+      const found = new SpanCollector();
+      for (const { rule, re, index } of rules) {
+        if (!worth.has(index)) continue;
+        forEachMatch(re, text, (m) => {
+          const span = groupSpan(m, 1) ?? { start: m.index, end: m.index + m[0].length };
+          if (rule.check !== undefined && !rule.check(text.slice(span.start, span.end))) return;
+          found.add(span.start, span.end);
+        });
+      }
+      return found.select().flatMap((span) => split(span, max));
+    },
+  };
+}
+
+export const secret: Detector<SecretOptions> = {
+  id: 'secret',
+  description:
+    'Credentials: cloud and SaaS API keys and tokens, private keys, JWTs, connection-string passwords and high-entropy secret assignments',
+  options,
+  create,
+  examples: { positive, negative },
+};

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { Detector, Span, SyncScanner } from '../types.js';
+import { forEachMatch, groupSpan } from './lib/matches.js';
+
+// A nine-digit number is everywhere (ids, amounts, ZIP+4 without the dash), so an SSN
+// needs the printed 3-2-4 shape with one consistent separator, or, written as nine bare
+// digits, a label such as "SSN" or "social security number" just before it.
+// Bounded throughout, so linear (see lib/matches.ts).
+const PATTERN =
+  /(?<![0-9A-Za-z])(?:(\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4})|(?:ssn|ss#|social[ -]security(?:[ -](?:number|no\.?|#))?)\s{0,3}(?:is|:|#|=)?\s{0,3}(\d{9}))(?![0-9A-Za-z])/dgi;
+
+/**
+ * The reported span is the number (11 characters at most), but the label has to be seen with
+ * it: "social security number" plus punctuation plus nine digits fits in this.
+ */
+const MAX_LENGTH = 48;
+
+/** SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000. */
+function issuable(digits: string): boolean {
+  const area = Number(digits.slice(0, 3));
+  const group = Number(digits.slice(3, 5));
+  const serial = Number(digits.slice(5));
+  return area !== 0 && area !== 666 && area < 900 && group !== 0 && serial !== 0;
+}
+
+const options = z.strictObject({});
+type SsnOptions = z.output<typeof options>;
+
+function create(): SyncScanner {
+  return {
+    kind: 'sync',
+    maxMatchLength: MAX_LENGTH,
+    scan(text: string): Span[] {
+      const spans: Span[] = [];
+      forEachMatch(PATTERN, text, (m) => {
+        const at = groupSpan(m, 1) ?? groupSpan(m, 2);
+        if (at === null) return;
+        const digits = text.slice(at.start, at.end).replace(/[ -]/g, '');
+        if (issuable(digits)) spans.push(at);
+      });
+      return spans;
+    },
+  };
+}
+
+export const ssn: Detector<SsnOptions> = {
+  id: 'ssn',
+  description: 'US social security numbers (3-2-4 with dashes or spaces, or nine digits after an SSN label)',
+  options,
+  create,
+  examples: {
+    positive: [
+      { text: 'My SSN is 536-22-1234.', matches: ['536-22-1234'] },
+      { text: 'ssn 078 05 1121 on file', matches: ['078 05 1121'] },
+      { text: 'Social Security Number: 219099998', matches: ['219099998'] },
+      { text: 'SSN#123456780 and ss# 234567891', matches: ['123456780', '234567891'] },
+      { text: 'employees: 123-45-6789, 555-12-3456', matches: ['123-45-6789', '555-12-3456'] },
+    ],
+    negative: [
+      { text: 'area 000-12-3456, 666-12-3456 and 912-34-5678 are never issued' },
+      { text: 'group 123-00-4567 and serial 123-45-0000 are invalid' },
+      { text: 'order id 536221234 and ZIP 12345-6789' },
+      { text: 'call 555-123-4567 or 123 456 7890' },
+      { text: 'mixed separators 536-22 1234 and 536 22-1234' },
+      { text: 'part 1536-22-12345 is longer' },
+    ],
+  },
+};

@@ -1,0 +1,175 @@
+// The engine: runs the rules of one phase over the segments of one request or response and
+// turns their findings into a decision and the redactions to apply. Pure: no I/O of its own
+// beyond what async scanners (moderation) do.
+import { runAsyncCheck, runSyncCheck } from './checks.js';
+import type { CheckTiming, HashFn } from './checks.js';
+import { blockingRules, decide } from './decision.js';
+import { mergeSpans, redactionLabel } from './redact.js';
+import type { RedactionSpan } from './redact.js';
+import type { CompiledRule, Decision, Finding, Phase, Segment, SyncScanner } from './types.js';
+
+export type { CheckTiming, HashFn } from './checks.js';
+
+/** The redactions of one segment: sorted, non-overlapping, labelled. */
+export interface Redaction {
+  readonly segment: number;
+  readonly spans: readonly RedactionSpan[];
+}
+
+export interface Evaluation {
+  readonly decision: Decision;
+  /** One per rule that matched or failed, in rule order. */
+  readonly findings: Finding[];
+  /** Only segments that have something to redact, by ascending segment index. */
+  readonly redactions: Redaction[];
+  /** Rule ids of enforced block findings, once each. */
+  readonly blockedBy: string[];
+  /** Wall time of the whole evaluation. */
+  readonly ms: number;
+  /** Wall time of each rule that ran (all segments), in rule order. */
+  readonly timings: CheckTiming[];
+}
+
+export interface EvaluateOptions {
+  readonly hash: HashFn;
+  /** Aborts the async checks (e.g. the client went away); they then fail as `aborted`. */
+  readonly signal?: AbortSignal;
+  /** Time allowed to each async check; none when omitted. */
+  readonly timeoutMs?: number;
+}
+
+/** Segments are joined with this before an async (whole-text) check. */
+export const SEGMENT_JOINER = '\n';
+
+/** True when some rule of this phase needs the async path (a service call). */
+export function hasAsyncRules(rules: readonly CompiledRule[], phase: Phase): boolean {
+  for (const rule of rules) if (rule.scanner.kind === 'async' && rule.phases.includes(phase)) return true;
+  return false;
+}
+
+/**
+ * Evaluates every rule of `phase` (rules of other phases are skipped).
+ *
+ * - Sync scanners run over each segment; async ones (moderation) once over the segments
+ *   joined by newlines. Async checks start first and run concurrently while the sync
+ *   scanners run. When no async rule applies this is {@link evaluateSync} behind one
+ *   resolved promise.
+ * - One finding per rule that matched or failed, with its locations (segment, span, hash
+ *   of the matched text by `opts.hash`; never the text).
+ * - The decision is the strictest action among enforced findings (block > redact > flag),
+ *   `allow` without any. Monitor-mode findings are `enforced: false` and never count.
+ * - A failing check becomes a finding with `error` and count 0. Fail-closed failures (an
+ *   async rule with `onError: 'block'`; a sync `block` or `redact` rule) are enforced
+ *   `block` findings; fail-open ones (`onError: 'allow'`; a sync `flag` rule) keep the
+ *   rule's action with `enforced: false`: recorded, not acted on.
+ * - An async rule with action `redact` acts as `flag` (a verdict has no spans to cut), and
+ *   its finding says `flag`.
+ * - Redactions come from enforced redact rules only; overlapping spans of different rules
+ *   merge under the label of the outermost one (see mergeSpans).
+ */
+export function evaluate(
+  rules: readonly CompiledRule[],
+  segments: readonly Segment[],
+  phase: Phase,
+  opts: EvaluateOptions,
+): Promise<Evaluation> {
+  if (!hasAsyncRules(rules, phase)) return Promise.resolve(evaluateSync(rules, segments, phase, opts));
+  return evaluateWithAsync(rules, segments, phase, opts);
+}
+
+/**
+ * The sync-only path: no promises, no timers. Throws if an async rule applies to `phase`,
+ * since skipping it would record a call as passed by a filter that never looked at it.
+ */
+export function evaluateSync(
+  rules: readonly CompiledRule[],
+  segments: readonly Segment[],
+  phase: Phase,
+  opts: Pick<EvaluateOptions, 'hash'>,
+): Evaluation {
+  const started = performance.now();
+  const collector = new Collector(segments.length);
+  for (let index = 0; index < rules.length; index++) {
+    const rule = rules[index] as CompiledRule;
+    if (!rule.phases.includes(phase)) continue;
+    if (rule.scanner.kind === 'async') {
+      throw new TypeError(`evaluateSync: rule ${rule.id} (${rule.detector}) is async; use evaluate`);
+    }
+    collector.runSync(index, rule, rule.scanner, segments, phase, opts.hash);
+  }
+  return collector.finish(performance.now() - started);
+}
+
+async function evaluateWithAsync(
+  rules: readonly CompiledRule[],
+  segments: readonly Segment[],
+  phase: Phase,
+  opts: EvaluateOptions,
+): Promise<Evaluation> {
+  const started = performance.now();
+  const text = joinSegments(segments);
+  // Start every service call before the sync scanners occupy the thread. With no text at
+  // all there is nothing to judge, so no call is made.
+  const pending: Promise<void>[] = [];
+  const collector = new Collector(segments.length);
+  rules.forEach((rule, index) => {
+    if (rule.scanner.kind !== 'async' || !rule.phases.includes(phase) || text.length === 0) return;
+    pending.push(runAsyncCheck(rule, rule.scanner, text, phase, opts).then((check) => collector.record(index, rule, check)));
+  });
+  rules.forEach((rule, index) => {
+    if (rule.scanner.kind === 'sync' && rule.phases.includes(phase)) {
+      collector.runSync(index, rule, rule.scanner, segments, phase, opts.hash);
+    }
+  });
+  // runAsyncCheck never rejects: failures are findings.
+  await Promise.all(pending);
+  return collector.finish(performance.now() - started);
+}
+
+export function joinSegments(segments: readonly Segment[]): string {
+  return segments.length === 1 ? (segments[0] as Segment).text : segments.map((s) => s.text).join(SEGMENT_JOINER);
+}
+
+/**
+ * Accumulates findings, timings and redaction spans, each finding in its rule's slot so the
+ * order is the rules' order whatever order async checks finish in.
+ */
+class Collector {
+  readonly #findings: (Finding | undefined)[] = [];
+  readonly #timings: (CheckTiming | undefined)[] = [];
+  /** Per segment: labelled spans of enforced redact rules, merged at the end. */
+  readonly #spans: (RedactionSpan[] | undefined)[];
+
+  constructor(segmentCount: number) {
+    this.#spans = new Array<RedactionSpan[] | undefined>(segmentCount);
+  }
+
+  record(index: number, rule: CompiledRule, check: { readonly finding: Finding | undefined; readonly ms: number }): void {
+    this.#findings[index] = check.finding;
+    this.#timings[index] = { rule: rule.id, policy: rule.policy, detector: rule.detector, ms: check.ms };
+  }
+
+  /** Runs a sync check, records it, and keeps its spans when the rule redacts for real. */
+  runSync(index: number, rule: CompiledRule, scanner: SyncScanner, segments: readonly Segment[], phase: Phase, hash: HashFn): void {
+    const check = runSyncCheck(rule, scanner, segments, phase, hash);
+    this.record(index, rule, check);
+    if (!check.spans || rule.action !== 'redact' || rule.mode !== 'enforce') return;
+    const label = redactionLabel(rule.detector);
+    for (const [segment, spans] of check.spans) {
+      const list = (this.#spans[segment] ??= []);
+      for (const span of spans) list.push({ start: span.start, end: span.end, label });
+    }
+  }
+
+  finish(ms: number): Evaluation {
+    const findings: Finding[] = [];
+    for (const finding of this.#findings) if (finding) findings.push(finding);
+    const timings: CheckTiming[] = [];
+    for (const t of this.#timings) if (t) timings.push(t);
+    const redactions: Redaction[] = [];
+    this.#spans.forEach((spans, segment) => {
+      if (spans) redactions.push({ segment, spans: mergeSpans(spans) });
+    });
+    return { decision: decide(findings), findings, redactions, blockedBy: blockingRules(findings), ms, timings };
+  }
+}

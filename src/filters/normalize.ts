@@ -1,0 +1,222 @@
+// Folds text into one canonical form so that a keyword written one way also matches the
+// usual evasions of it: full-width and other compatibility forms (NFKC), upper case,
+// diacritics, Cyrillic/Greek/Armenian letters that look Latin, invisible characters
+// (zero-width, soft hyphen, bidi controls, variation selectors, ...) and runs of
+// whitespace. A map from every folded character back to the original lets a match found in
+// the folded text be redacted in the original.
+//
+// Each code point is folded on its own (the result is cached), so offsets survive and the
+// same function applied to a keyword and to a text gives the same letters. Two
+// consequences: combining sequences are not composed across code points (diacritics are
+// dropped anyway), and Greek final sigma folds to plain sigma.
+import type { Span } from './types.js';
+
+export interface NormalizedText {
+  /** The folded text. */
+  readonly text: string;
+  /**
+   * `map[i]` is the offset in the original of the code point that produced `text[i]`;
+   * `map[text.length]` is the original's length. Non-decreasing.
+   */
+  readonly map: Int32Array;
+}
+
+/**
+ * Combining marks that only decorate a letter (Latin/Greek/Cyrillic diacritics, the
+ * "zalgo" blocks, Hebrew points, Arabic harakat and tatweel). Marks that carry meaning in
+ * other scripts (Indic vowel signs, ...) are kept.
+ */
+const STRIPPED_MARK_CLASS =
+  '[\\u0300-\\u036f\\u0483-\\u0489\\u0591-\\u05bd\\u05bf\\u05c1\\u05c2\\u05c4\\u05c5\\u05c7\\u0610-\\u061a\\u0640' +
+  '\\u064b-\\u065f\\u0670\\u06d6-\\u06dc\\u06df-\\u06e4\\u06e7\\u06e8\\u06ea-\\u06ed\\u1ab0-\\u1aff\\u1dc0-\\u1dff' +
+  '\\u20d0-\\u20ff\\ufe20-\\ufe2f]';
+const STRIPPED_MARKS = new RegExp(STRIPPED_MARK_CLASS, 'gu');
+const IS_STRIPPED_MARK = new RegExp(`^${STRIPPED_MARK_CLASS}$`, 'u');
+
+/** Invisible characters that change nothing a reader sees: dropped. */
+const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
+const WHITESPACE = /^\s$/u;
+
+/**
+ * Letters that look like Latin ones, keyed by their lower-case form: case is folded first,
+ * so a Greek or Cyrillic keyword stays case-insensitive. Upper-case-only look-alikes
+ * whose lower case looks like nothing Latin (Cyrillic В Н М Т, Greek Β Η Μ Ζ) are left
+ * alone, or native words in those scripts would start matching Latin ones.
+ */
+const CONFUSABLES: ReadonlyMap<string, string> = new Map([
+  // Cyrillic
+  ['а', 'a'], ['е', 'e'], ['о', 'o'], ['р', 'p'], ['с', 'c'], ['у', 'y'], ['х', 'x'],
+  ['і', 'i'], ['ј', 'j'], ['ѕ', 's'], ['ԁ', 'd'], ['һ', 'h'], ['ԛ', 'q'], ['ԝ', 'w'],
+  ['ӏ', 'l'], ['ү', 'y'], ['ѵ', 'v'], ['к', 'k'],
+  // Greek (final sigma is case folding, not a look-alike)
+  ['α', 'a'], ['ο', 'o'], ['ν', 'v'], ['ρ', 'p'], ['τ', 't'], ['ι', 'i'], ['κ', 'k'],
+  ['ε', 'e'], ['γ', 'y'], ['υ', 'u'], ['χ', 'x'], ['ω', 'w'], ['ϲ', 'c'], ['ϳ', 'j'],
+  ['ς', 'σ'],
+  // Armenian
+  ['օ', 'o'], ['ս', 'u'], ['հ', 'h'], ['ո', 'n'], ['ց', 'g'], ['զ', 'q'],
+  // Latin letters outside ASCII that pass for ASCII ones; ß is full case folding
+  ['ɡ', 'g'], ['ı', 'i'], ['ȷ', 'j'], ['ɑ', 'a'], ['ɩ', 'i'], ['ß', 'ss'],
+]);
+
+const UNKNOWN = 0;
+const IDENTITY = 1;
+const CHANGED = 2;
+/** Per code point: not yet seen, folds to itself, or folds to `FOLDED.get(cp)`. */
+const STATE = new Uint8Array(0x110000);
+const FOLDED = new Map<number, string>();
+
+/** One round of the fold on a whole string, code point by code point. */
+function foldOnce(input: string): string {
+  let out = '';
+  for (const ch of input) {
+    if (IGNORABLE.test(ch)) continue;
+    if (WHITESPACE.test(ch)) {
+      out += ' ';
+      continue;
+    }
+    const bare = ch.normalize('NFKD').replace(STRIPPED_MARKS, '').normalize('NFC');
+    for (const letter of bare.toLowerCase()) out += CONFUSABLES.get(letter) ?? letter;
+  }
+  return out;
+}
+
+function learn(cp: number): number {
+  const ch = String.fromCodePoint(cp);
+  // Lone surrogates have no meaning to fold; keep them as they are.
+  let folded = cp >= 0xd800 && cp <= 0xdfff ? ch : foldOnce(ch);
+  // A decomposition can produce a letter that folds further (ohm sign -> omega -> w).
+  for (let round = 0; round < 3; round++) {
+    const again = foldOnce(folded);
+    if (again === folded) break;
+    folded = again;
+  }
+  if (folded === ch) {
+    STATE[cp] = IDENTITY;
+  } else {
+    STATE[cp] = CHANGED;
+    FOLDED.set(cp, folded);
+  }
+  return STATE[cp]!;
+}
+
+// ASCII is the hot path: a table says what each byte becomes.
+const ASCII_COPY = 0;
+const ASCII_UPPER = 1;
+const ASCII_SPACE = 2;
+const ASCII_KIND = new Uint8Array(128).fill(ASCII_COPY);
+for (let c = 65; c <= 90; c++) ASCII_KIND[c] = ASCII_UPPER;
+for (const c of [9, 10, 11, 12, 13, 32]) ASCII_KIND[c] = ASCII_SPACE;
+
+/**
+ * Folds `original` for matching. Linear: ASCII costs a table lookup per character (about
+ * 10 ms for 4 MB), other code points a cache lookup. Whitespace runs become one space, so a
+ * phrase still matches across a line break.
+ */
+export function normalize(original: string): NormalizedText {
+  const n = original.length;
+  // Invariant: capacity >= emitted + units left to read + 1. ASCII never emits more than it
+  // reads, so only a code point that folds to more units than it had can need more room.
+  let out: Uint16Array = new Uint16Array(n + 16);
+  let map: Int32Array = new Int32Array(n + 17);
+  let k = 0;
+  let lastWasSpace = false;
+  let i = 0;
+  while (i < n) {
+    for (; i < n; i++) {
+      const c = original.charCodeAt(i);
+      if (c >= 0x80) break;
+      const kind = ASCII_KIND[c];
+      if (kind === ASCII_SPACE) {
+        if (lastWasSpace) continue;
+        out[k] = 32;
+        map[k++] = i;
+        lastWasSpace = true;
+      } else {
+        out[k] = kind === ASCII_UPPER ? c + 32 : c;
+        map[k++] = i;
+        lastWasSpace = false;
+      }
+    }
+    if (i >= n) break;
+
+    const cp = original.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    const state = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
+    if (state === IDENTITY) {
+      // Identity code points are never whitespace (whitespace folds to ' ').
+      out[k] = original.charCodeAt(i);
+      map[k++] = i;
+      if (width === 2) {
+        out[k] = original.charCodeAt(i + 1);
+        map[k++] = i;
+      }
+      lastWasSpace = false;
+    } else {
+      const folded = FOLDED.get(cp)!;
+      const needed = k + folded.length + (n - i - width) + 1;
+      if (needed > out.length) {
+        const size = Math.max(needed + 16, out.length * 2);
+        out = grow16(out, size);
+        map = grow32(map, size + 1);
+      }
+      for (let j = 0; j < folded.length; j++) {
+        const unit = folded.charCodeAt(j);
+        if (unit === 32) {
+          if (lastWasSpace) continue;
+          lastWasSpace = true;
+        } else {
+          lastWasSpace = false;
+        }
+        out[k] = unit;
+        map[k++] = i;
+      }
+    }
+    i += width;
+  }
+  map[k] = n;
+  // utf16le decoding copies code units as they are (lone surrogates included).
+  const text = Buffer.from(out.buffer, out.byteOffset, k * 2).toString('utf16le');
+  return { text, map: map.subarray(0, k + 1) };
+}
+
+function grow16(a: Uint16Array, size: number): Uint16Array {
+  const b = new Uint16Array(size);
+  b.set(a);
+  return b;
+}
+
+function grow32(a: Int32Array, size: number): Int32Array {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
+}
+
+/** Decorations that stay attached to the letter before them when a span is cut out. */
+function isTrailingDecoration(unit: number): boolean {
+  if (unit >= 0xfe00 && unit <= 0xfe0f) return true; // variation selectors
+  return unit >= 0x300 && IS_STRIPPED_MARK.test(String.fromCharCode(unit));
+}
+
+/**
+ * Maps a span `[start, end)` of the normalised text back onto `original`: from the first
+ * original code point that produced `start` to the end of the one that produced `end - 1`,
+ * plus any diacritics and variation selectors that were dropped right after it (they would
+ * otherwise dangle on the replacement). Invisible characters inside the span are covered;
+ * ones after it are not.
+ */
+export function toOriginalSpan(map: Int32Array, start: number, end: number, original: string): Span {
+  if (!(start >= 0 && start < end && end < map.length)) {
+    throw new RangeError('span outside the normalised text');
+  }
+  const from = map[start]!;
+  const last = map[end - 1]!;
+  const high = original.charCodeAt(last);
+  let to = last + (high >= 0xd800 && high <= 0xdbff && isLowSurrogate(original.charCodeAt(last + 1)) ? 2 : 1);
+  const next = map[end]!;
+  while (to < next && isTrailingDecoration(original.charCodeAt(to))) to++;
+  return { start: from, end: to };
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}

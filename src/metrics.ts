@@ -1,0 +1,56 @@
+// Prometheus metrics (prom-client). One registry per sidecar instance (tests run several
+// in one process), label sets kept small and bounded.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'model' | 'status' | 'decision'>;
+  readonly upstreamSeconds: Histogram<'route'>;
+  readonly filterSeconds: Histogram<'phase'>;
+  readonly auditWriteErrors: Counter;
+  readonly auditDropped: Counter;
+  readonly policyReloadFailures: Counter;
+}
+
+export function createMetrics(gauges: {
+  auditQueue: () => number;
+  spoolBacklog: () => number;
+  policyErrors: () => number;
+}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sidecar_process_' });
+  new Gauge({ name: 'sidecar_audit_queue_depth', help: 'Audit records waiting to be written to Postgres', registers: [registry], collect() { this.set(gauges.auditQueue()); } });
+  new Gauge({ name: 'sidecar_audit_spool_backlog', help: 'Audit records in the local spool not yet shipped', registers: [registry], collect() { this.set(gauges.spoolBacklog()); } });
+  new Gauge({ name: 'sidecar_policy_errors', help: 'Policy files currently refused', registers: [registry], collect() { this.set(gauges.policyErrors()); } });
+  return {
+    registry,
+    requests: new Counter({ name: 'sidecar_requests_total', help: 'Calls through the proxy', labelNames: ['route', 'model', 'status', 'decision'] as const, registers: [registry] }),
+    upstreamSeconds: new Histogram({
+      name: 'sidecar_upstream_seconds',
+      help: 'Time to the upstream response headers',
+      labelNames: ['route'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    filterSeconds: new Histogram({
+      name: 'sidecar_filter_seconds',
+      help: 'Time spent in content filters per call',
+      labelNames: ['phase'] as const,
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    auditWriteErrors: new Counter({ name: 'sidecar_audit_write_errors_total', help: 'Failed audit batch writes (retried)', registers: [registry] }),
+    auditDropped: new Counter({ name: 'sidecar_audit_records_dropped_total', help: 'Audit records lost (must stay 0)', registers: [registry] }),
+    policyReloadFailures: new Counter({ name: 'sidecar_policy_reload_failures_total', help: 'Policy files refused on load or update', registers: [registry] }),
+  };
+}
+
+/** Model names come from clients: keep the label set bounded. */
+const seenModels = new Set<string>();
+export function modelLabel(model: string | null): string {
+  if (!model) return 'none';
+  if (seenModels.has(model)) return model;
+  if (seenModels.size >= 200 || model.length > 80) return 'other';
+  seenModels.add(model);
+  return model;
+}

@@ -1,0 +1,20 @@
+// The policy layer's public surface: what http/ and main.ts use.
+export { compilePolicy, defaultPolicyName, sha256 } from './compile.js';
+export type { CompileOptions } from './compile.js';
+export { unifiedDiff } from './diff.js';
+export type { DiffOptions } from './diff.js';
+export type { Env } from './env.js';
+export { formatIssue, formatPath, PolicyError } from './errors.js';
+export type { PolicyIssue } from './errors.js';
+export { createSelector, selectPolicies, strictestStorage } from './match.js';
+export type { MatchContext, PolicySelector, Selection } from './match.js';
+export { PolicyRegistry } from './registry.js';
+export type { LoadResult, PolicyRegistryProps } from './registry.js';
+export type { PolicyEvent, PolicyEventSource, PolicyFileError, PolicyListener } from './events.js';
+export { DEFAULT_LIMITS, DEFAULT_STORAGE, POLICY_NAME_RE } from './schema.js';
+export type { PolicyLimits, PolicyMode, StorageLevel, StorageRule } from './schema.js';
+export { createSnapshot, policySetVersion } from './snapshot.js';
+export type { PolicySnapshot } from './snapshot.js';
+export type { CompiledPolicy, ListDependency, PolicyMatch, RuleInfo } from './types.js';
+export { watchPolicies } from './watch.js';
+export type { PolicyWatcher, WatchOptions } from './watch.js';

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { keywords } from '../../../src/filters/detectors/keywords.js';
+import type { SyncScanner } from '../../../src/filters/types.js';
+
+function scanner(options: unknown): SyncScanner {
+  const created = keywords.create(keywords.options.parse(options));
+  if (created.kind !== 'sync') throw new Error('keywords must be sync');
+  return created;
+}
+
+function redact(text: string, s: SyncScanner): string {
+  let out = '';
+  let at = 0;
+  for (const span of s.scan(text)) {
+    out += `${text.slice(at, span.start)}[X]`;
+    at = span.end;
+  }
+  return out + text.slice(at);
+}
+
+describe('keywords: evasions', () => {
+  const s = scanner({ keywords: ['nightingale', 'Project Nightingale'] });
+  // Each is "nightingale" to a reader; redacting its span must leave nothing of it behind.
+  const evasions: Array<[string, string]> = [
+    ['mixed case', 'NiGhTiNgAlE'],
+    ['full-width', 'ｎｉｇｈｔｉｎｇａｌｅ'],
+    ['Cyrillic look-alikes', 'nіghtіngаlе'],
+    ['Greek look-alikes', 'nιghτιngαlε'],
+    ['upper-case Cyrillic look-alikes', 'NIGHTINGАLЕ'],
+    ['zero-width space and joiners', 'night\u200Bin\u200Dga\u200Cle'],
+    ['word joiner and BOM', 'nigh\u2060tin\uFEFFgale'],
+    ['soft hyphens', 'night\u00ADin\u00ADgale'],
+    ['bidi controls and variation selectors', 'night\u202Ein\uFE0Fgale'],
+    ['precomposed diacritics', 'nïghtîngàlé'],
+    ['combining diacritics, last letter too', 'nightinga\u0301le\u0301\u0308'],
+    ['strike-through marks on every letter', [...'nightingale'].map((c) => `${c}\u0336`).join('')],
+    ['mathematical bold', '𝐧𝐢𝐠𝐡𝐭𝐢𝐧𝐠𝐚𝐥𝐞'],
+    ['circled letters', 'ⓝⓘⓖⓗⓣⓘⓝⓖⓐⓛⓔ'],
+    ['all at once', 'Ｎі\u200Bghτ\u00ADíngαlＥ'],
+  ];
+
+  it.each(evasions)('%s', (_, evasive) => {
+    const text = `before ${evasive} after`;
+    const spans = s.scan(text);
+    expect(spans).toHaveLength(1);
+    expect(text.slice(spans[0]!.start, spans[0]!.end)).toBe(evasive);
+    expect(spans[0]!.end - spans[0]!.start).toBeLessThanOrEqual(s.maxMatchLength);
+    expect(redact(text, s)).toBe('before [X] after');
+  });
+
+  it('matches a phrase across a line break and repeated spaces', () => {
+    expect(redact('status: project \n  NIGHTINGALE!', s)).toBe('status: [X]!');
+  });
+
+  it('does not fold upper-case-only look-alikes that would make native words collide', () => {
+    // Cyrillic "НЕТ" (no) must not become Latin "het".
+    expect(scanner({ keywords: ['het'] }).scan('НЕТ')).toEqual([]);
+    expect(scanner({ keywords: ['нет'] }).scan('Он сказал НЕТ.')).toHaveLength(1);
+  });
+});
+
+describe('keywords: word and substring matching', () => {
+  const words = scanner({ keywords: ['cat', 'c++', '机密'] });
+  const substrings = scanner({ keywords: ['cat'], match: 'substring' });
+
+  it('whole words by default: letters or digits next to the term prevent a match', () => {
+    const text = 'cat, cats, concat, cat5, 5cat, _cat_, (cat)';
+    expect(words.scan(text).map((sp) => text.slice(sp.start, sp.end))).toEqual(['cat', 'cat', 'cat']);
+  });
+
+  it('treats letters of every script as word characters', () => {
+    expect(words.scan('caté')).toEqual([]);
+    expect(words.scan('кcat')).toEqual([]);
+  });
+
+  it('substring mode matches inside words', () => {
+    const text = 'cats concat';
+    expect(substrings.scan(text).map((sp) => text.slice(sp.start, sp.end))).toEqual(['cat', 'cat']);
+  });
+
+  it('needs no boundary next to a non-word edge of the term, nor in unspaced scripts', () => {
+    expect(words.scan('c++11 and 这是机密文件').length).toBe(2);
+  });
+
+  it('prefers the longest of overlapping terms', () => {
+    const s = scanner({ keywords: ['new', 'new york', 'york city'] });
+    const text = 'in new york city';
+    expect(s.scan(text).map((sp) => text.slice(sp.start, sp.end))).toEqual(['new york']);
+  });
+});
+
+describe('keywords: options', () => {
+  it('rejects an empty list, an empty term and terms that fold to nothing', () => {
+    for (const bad of [{ keywords: [] }, { keywords: [''] }, { keywords: ['ok', '\u200B\u00AD '] }, { keywords: ['x'], match: 'prefix' }]) {
+      expect(keywords.options.safeParse(bad).success).toBe(false);
+    }
+    const failed = keywords.options.safeParse({ keywords: ['ok', '\u200B'] });
+    expect(failed.success ? [] : failed.error.issues.map((i) => i.path)).toEqual([['keywords', 1]]);
+  });
+
+  it('builds an automaton for 100,000 terms and finds them', () => {
+    const terms = Array.from({ length: 100_000 }, (_, i) => `term${i.toString(36)}x${(i * 7919) % 100_003}`);
+    expect(keywords.options.safeParse({ keywords: [...terms, 'one too many'] }).success).toBe(false);
+    const s = scanner({ keywords: terms });
+    const picked = [terms[0]!, terms[54_321]!, terms[99_999]!];
+    const text = `start ${picked[0]} middle ${picked[1]!.toUpperCase()} end ${picked[2]}. ${terms[7]}suffix`;
+    expect(s.scan(text).map((sp) => text.slice(sp.start, sp.end))).toEqual([picked[0], picked[1]!.toUpperCase(), picked[2]]);
+  });
+});
