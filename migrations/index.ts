@@ -3,8 +3,14 @@
 import type { Migration } from 'kysely';
 import * as auditRecords from './2026-11-25T00-00-00_audit_records.js';
 import * as policyVersions from './2026-11-25T01-00-00_policy_versions.js';
+import * as auditTextSearch from './2026-12-01T00-00-00_audit_text_search.js';
+import * as auditHashChain from './2026-12-01T01-00-00_audit_hash_chain.js';
+import * as auditRetentionMarks from './2026-12-01T02-00-00_audit_retention_marks.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25T00-00-00_audit_records': auditRecords,
   '2026-11-25T01-00-00_policy_versions': policyVersions,
+  '2026-12-01T00-00-00_audit_text_search': auditTextSearch,
+  '2026-12-01T01-00-00_audit_hash_chain': auditHashChain,
+  '2026-12-01T02-00-00_audit_retention_marks': auditRetentionMarks,
 };

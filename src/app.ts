@@ -7,8 +7,10 @@ import { sendError, errorHandler } from './http/errors.js';
 import { createProxyHandler } from './http/proxy/handler.js';
 import { proxyHomePage } from './http/proxy/pages.js';
 import { auditRoutes } from './http/admin/audit-routes.js';
+import { openApiDocument } from './http/admin/openapi.js';
 import { policyRoutes } from './http/admin/policy-routes.js';
-import { createAuthenticator, requireRole } from './http/admin/auth.js';
+import { consoleRoutes } from './http/admin/console/routes.js';
+import { AuthThrottle, createAuthenticator, requireRole } from './http/admin/auth.js';
 import { uuidv7 } from './ids.js';
 
 export interface Apps {
@@ -19,19 +21,21 @@ export interface Apps {
 export interface Readiness {
   readonly ready: boolean;
   readonly database: { readonly ok: boolean; readonly kind: string };
-  readonly audit: ReturnType<AppContext['audit']['stats']> & { readonly accepting: boolean };
+  readonly audit: ReturnType<AppContext['audit']['stats']>;
   readonly policies: ReturnType<AppContext['policies']['status']>;
 }
 
 export async function readiness(ctx: AppContext): Promise<Readiness> {
   const dbOk = await ctx.database.ping(1_000);
   const audit = ctx.audit.stats();
-  const accepting = audit.queued < ctx.config.audit.queueMax;
   const policies = ctx.policies.status();
+  // Every record goes through the local spool: while it accepts records, none is lost even
+  // with the database away (the backlog shows here), so a database outage alone does not
+  // take a replica out of the load balancer.
   return {
-    ready: policies.loaded && (dbOk || accepting),
+    ready: policies.loaded && audit.accepting,
     database: { ok: dbOk, kind: ctx.database.kind },
-    audit: { ...audit, accepting },
+    audit,
     policies,
   };
 }
@@ -70,7 +74,8 @@ export function buildApp(ctx: AppContext): Apps {
 
   const admin = base();
   const roleOf = createAuthenticator({ admin: ctx.tokens.admin, auditor: ctx.tokens.auditor });
-  const auditor = requireRole(roleOf, 'auditor');
+  const throttle = new AuthThrottle(ctx.config.admin.authFailuresPerMinute);
+  const auditor = requireRole(roleOf, 'auditor', throttle);
   admin.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -78,10 +83,15 @@ export function buildApp(ctx: AppContext): Apps {
     res.setHeader('content-type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());
   });
+  // The API description: no token needed, it holds no data (see openapi.ts).
+  admin.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApiDocument());
+  });
   admin.use('/audit', auditor);
   admin.use('/policies', auditor);
   admin.use(auditRoutes(ctx));
-  admin.use(policyRoutes(ctx, requireRole(roleOf, 'admin')));
+  admin.use(policyRoutes(ctx, requireRole(roleOf, 'admin', throttle)));
+  admin.use(consoleRoutes()); // GET / needs no token: the page asks for it
   admin.use((req: Request, res: Response) => {
     sendError(res, new SidecarError('not_found', `Unknown path ${req.path}.`));
   });

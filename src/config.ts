@@ -28,12 +28,32 @@ const envSchema = z.object({
   MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
   UPSTREAM_TIMEOUT_MS: positiveInt.default(600_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Longest silence allowed between two chunks of an upstream body; default UPSTREAM_TIMEOUT_MS. */
+  UPSTREAM_IDLE_TIMEOUT_MS: positiveInt.optional(),
+  /** Upstream statuses retried before any byte went to the client, e.g. `429,502,503` (502 includes connection failures). */
+  RETRY_ON: z
+    .string()
+    .regex(/^\s*\d{3}(\s*,\s*\d{3})*\s*$/, 'must be a comma-separated list of HTTP statuses, e.g. 429,502,503')
+    .transform((s) => s.split(',').map((v) => Number(v.trim())))
+    .optional(),
+  /** Attempts in all (the first call included) when RETRY_ON matches. */
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Longest wait before a retry; a Retry-After beyond it is passed to the client instead. */
+  RETRY_MAX_WAIT_MS: positiveInt.default(10_000),
+  /** Failed admin logins from one address per minute before it gets 429. */
+  ADMIN_AUTH_FAILURES_PER_MINUTE: positiveInt.default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Most records waiting for the database; past it the oldest unwritten ones are dropped (and counted). */
-  AUDIT_QUEUE_MAX: positiveInt.default(100_000),
-  AUDIT_BATCH_SIZE: positiveInt.default(500),
-  AUDIT_FLUSH_MS: positiveInt.default(50),
-  /** Most characters of prompt and of response text kept in one record. */
+  /** Disk cap of the local audit spool (records waiting for the database). Past it records are dropped, counted and readiness fails. */
+  AUDIT_SPOOL_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  /** Group commit: spooled records are written and fsync'd at least this often. */
+  AUDIT_SPOOL_COMMIT_MS: positiveInt.default(50),
+  AUDIT_SPOOL_SEGMENT_BYTES: positiveInt.default(8 * 1024 * 1024),
+  /** Most bytes held in memory while the disk refuses writes. */
+  AUDIT_SPOOL_BUFFER_MAX_BYTES: positiveInt.default(64 * 1024 * 1024),
+  /** Rows per insert statement when shipping the spool to Postgres. */
+  AUDIT_BATCH_SIZE: z.coerce.number().int().min(1).max(1600).default(500),
+  /** Strict mode: a call's last bytes wait until its record is durable; 503 when the spool cannot take records. */
+  AUDIT_REQUIRED: z.stringbool().default(false),
   AUDIT_MAX_TEXT_CHARS: positiveInt.default(1_000_000),
   /** Key for the hashes of matched text in findings; generated and kept in DATA_DIR when unset. */
   AUDIT_HASH_KEY: z.string().min(16).optional(),
@@ -50,6 +70,7 @@ export interface Config {
     readonly port: number;
     readonly adminTokens: readonly string[] | null;
     readonly auditorTokens: readonly string[];
+    readonly authFailuresPerMinute: number;
   };
   readonly database: { readonly url: string | null; readonly dataDir: string };
   readonly policyDir: string;
@@ -57,11 +78,16 @@ export interface Config {
     readonly maxBodyBytes: number;
     readonly upstreamTimeoutMs: number;
     readonly upstreamConnectTimeoutMs: number;
+    readonly upstreamIdleTimeoutMs: number;
   };
+  readonly retry: { readonly on: readonly number[]; readonly maxAttempts: number; readonly maxWaitMs: number };
   readonly audit: {
-    readonly queueMax: number;
+    readonly spoolMaxBytes: number;
+    readonly commitMs: number;
+    readonly segmentBytes: number;
+    readonly bufferMaxBytes: number;
     readonly batchSize: number;
-    readonly flushMs: number;
+    readonly required: boolean;
     readonly maxTextChars: number;
     readonly hashKey: string | null;
     readonly retentionDays: number | null;
@@ -113,6 +139,7 @@ export function loadConfig(
       port: e.ADMIN_PORT,
       adminTokens: e.ADMIN_TOKENS ?? null,
       auditorTokens: e.AUDITOR_TOKENS ?? [],
+      authFailuresPerMinute: e.ADMIN_AUTH_FAILURES_PER_MINUTE,
     },
     database: { url: e.DATABASE_URL ?? null, dataDir: e.DATA_DIR },
     policyDir: e.POLICY_DIR,
@@ -120,11 +147,16 @@ export function loadConfig(
       maxBodyBytes: e.MAX_BODY_BYTES,
       upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       upstreamConnectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+      upstreamIdleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS ?? e.UPSTREAM_TIMEOUT_MS,
     },
+    retry: { on: e.RETRY_ON ?? [], maxAttempts: e.RETRY_MAX_ATTEMPTS, maxWaitMs: e.RETRY_MAX_WAIT_MS },
     audit: {
-      queueMax: e.AUDIT_QUEUE_MAX,
+      spoolMaxBytes: e.AUDIT_SPOOL_MAX_BYTES,
+      commitMs: e.AUDIT_SPOOL_COMMIT_MS,
+      segmentBytes: e.AUDIT_SPOOL_SEGMENT_BYTES,
+      bufferMaxBytes: e.AUDIT_SPOOL_BUFFER_MAX_BYTES,
       batchSize: e.AUDIT_BATCH_SIZE,
-      flushMs: e.AUDIT_FLUSH_MS,
+      required: e.AUDIT_REQUIRED,
       maxTextChars: e.AUDIT_MAX_TEXT_CHARS,
       hashKey: e.AUDIT_HASH_KEY ?? null,
       retentionDays: e.RETENTION_DAYS ?? null,

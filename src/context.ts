@@ -3,7 +3,7 @@
 import type { Agent } from 'node:http';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
-import type { AuditWriter } from './audit/writer.js';
+import type { SpooledAuditLog } from './audit/spool/index.js';
 import type { CompiledRule } from './filters/types.js';
 import type { StorageMode } from './audit/record.js';
 import type { Logger } from './logger.js';
@@ -38,7 +38,7 @@ export interface AppContext {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: Database;
-  readonly audit: AuditWriter;
+  readonly audit: SpooledAuditLog;
   readonly policies: PolicySource;
   /** The policy set itself, for the admin API (list, update, dry-run). */
   readonly registry: PolicyRegistry;
@@ -46,5 +46,7 @@ export interface AppContext {
   /** Keyed hash of matched text for findings (never the text). */
   readonly hashMatch: (matched: string) => string;
   readonly metrics: Metrics;
+  /** This replica: its id, and the schema its records and policies live in. */
+  readonly replica: { readonly id: string; readonly scope: string };
   readonly tokens: { readonly admin: readonly string[]; readonly auditor: readonly string[] };
 }

@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { buildApp } from './app.js';
+import { followPolicies } from './policy-sync.js';
+import { uuidv7 } from './ids.js';
 import { trackConnections } from './http/connections.js';
-import { AuditWriter } from './audit/writer.js';
+import { SpooledAuditLog, spoolEventLogger } from './audit/spool/index.js';
 import type { Config } from './config.js';
 import type { AppContext, PolicySource, Upstream } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -20,6 +22,7 @@ import { loadTokenizer } from './openai/usage.js';
 import { createMetrics } from './metrics.js';
 import { PolicyRegistry, unifiedDiff, watchPolicies, type PolicyWatcher } from './policy/index.js';
 import { recordPolicyVersion } from './audit/policy-versions.js';
+import { scheduleRetention, type RetentionSchedule } from './audit/retention.js';
 
 export interface SidecarOverrides {
   readonly logger?: Logger;
@@ -38,6 +41,8 @@ export interface RunningSidecar {
   readonly adminUrl: string;
   /** The admin token generated at start when ADMIN_TOKENS was not set. */
   readonly generatedAdminToken: string | null;
+  /** Audit retention (RETENTION_DAYS), null when records are kept forever. */
+  readonly retention: RetentionSchedule | null;
   /** Stops accepting, lets in-flight calls finish (up to the grace period), flushes records. */
   close(): Promise<void>;
 }
@@ -107,11 +112,27 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
   }, 3_600_000);
   partitionTimer.unref();
 
+  // RETENTION_DAYS: old audit records go now (in the background) and then every hour.
+  const retentionDays = config.audit.retentionDays;
+  const retention =
+    retentionDays === null
+      ? null
+      : scheduleRetention(database.db, {
+          days: retentionDays,
+          onRun: (r) => {
+            if (r.droppedPartitions.length > 0 || r.deletedRows > 0) {
+              logger.info({ cutoff: r.cutoff, partitions: r.droppedPartitions, rows: r.deletedRows }, 'audit retention removed old records');
+            }
+          },
+          onError: (err) => logger.warn({ err: err.message }, 'audit retention failed; will retry'),
+        });
+
   const registry = new PolicyRegistry({ dir: config.policyDir, env: config.env });
   let auditStats = () => ({ queued: 0 });
+  let spoolBacklog = () => 0;
   const metrics = createMetrics({
     auditQueue: () => auditStats().queued,
-    spoolBacklog: () => 0,
+    spoolBacklog: () => spoolBacklog(),
     policyErrors: () => registry.errors.length,
   });
   registry.subscribe((e) => {
@@ -145,24 +166,39 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
       ? null
       : watchPolicies(registry, { onError: (err) => logger.warn({ err: String(err) }, 'policy watcher error') });
 
-  const audit = new AuditWriter({
-    db: database.db,
-    batchSize: config.audit.batchSize,
-    flushMs: config.audit.flushMs,
-    queueMax: config.audit.queueMax,
-    maxTextChars: config.audit.maxTextChars,
-    onError: (err, n) => {
-      metrics.auditWriteErrors.inc();
-      logger.warn({ err: err.message, batch: n }, 'audit write failed; will retry');
-    },
-    onDrop: (n) => {
-      metrics.auditDropped.inc(n);
-      logger.error({ dropped: n }, 'audit queue full: oldest records dropped');
-    },
-  });
+  const spoolLog = spoolEventLogger(logger);
+  let audit: SpooledAuditLog;
+  try {
+    audit = await SpooledAuditLog.open({
+      db: database.db,
+      dir: join(config.database.dataDir, 'spool'),
+      maxTextChars: config.audit.maxTextChars,
+      limits: {
+        commitMs: config.audit.commitMs,
+        maxBytes: config.audit.spoolMaxBytes,
+        segmentMaxBytes: Math.min(config.audit.segmentBytes, config.audit.spoolMaxBytes),
+        maxBufferBytes: config.audit.bufferMaxBytes,
+        batchRows: config.audit.batchSize,
+      },
+      onEvent: (e) => {
+        spoolLog(e);
+        if (e.type === 'ship_failed') metrics.auditWriteErrors.inc();
+        if (e.type === 'dropped') metrics.auditDropped.inc(e.count);
+      },
+    });
+  } catch (err) {
+    await watcher?.close();
+    await database.close();
+    throw err;
+  }
   auditStats = () => audit.stats();
+  spoolBacklog = () => audit.stats().backlogRecords;
 
   const key = hashKey(config);
+  const replica = { id: uuidv7(), scope: overrides.schema ?? 'public' };
+  const follower = config.database.url
+    ? followPolicies({ url: config.database.url, db: database.db, registry, origin: replica.id, scope: replica.scope, logger })
+    : null;
   const generatedAdminToken = config.admin.adminTokens ? null : randomBytes(24).toString('base64url');
   const ctx: AppContext = {
     config,
@@ -172,6 +208,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     policies: policySource(registry),
     registry,
     metrics,
+    replica,
     upstream: makeUpstream(config),
     hashMatch: (matched) => createHmac('sha256', key).update(matched).digest('hex').slice(0, 16),
     tokens: { admin: config.admin.adminTokens ?? [generatedAdminToken!], auditor: config.admin.auditorTokens },
@@ -191,10 +228,12 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     proxyUrl,
     adminUrl,
     generatedAdminToken,
+    retention,
     close() {
       closing ??= (async () => {
         clearInterval(partitionTimer);
         await watcher?.close();
+        await follower?.close();
         const grace = setTimeout(() => proxyConnections.destroyAll(), config.shutdownGraceMs);
         grace.unref();
         const proxyClosed = new Promise<void>((r) => proxyServer.close(() => r()));
@@ -205,6 +244,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
         // Records of the last calls are written by their 'close' handlers: let them land.
         await new Promise((r) => setImmediate(r));
         await audit.close(10_000);
+        await retention?.stop();
         ctx.upstream?.agent.destroy();
         await database.close();
       })();

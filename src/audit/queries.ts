@@ -17,6 +17,8 @@ export interface AuditFilter {
   readonly decision?: readonly string[];
   readonly key?: readonly string[];
   readonly caller?: readonly string[];
+  /** Text that the prompt or the response contains, case-insensitively (trigram-indexed). */
+  readonly q?: string;
 }
 
 export interface Cursor {
@@ -49,6 +51,11 @@ export function decodeCursor(s: string): Cursor | null {
 
 type Eb = ExpressionBuilder<DB, 'audit_records'>;
 
+/** `q` as an ILIKE pattern matching it anywhere, its own `%`, `_` and `\` taken literally. */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
 export function whereFilter(eb: Eb, f: AuditFilter) {
   const and = [];
   if (f.from) and.push(eb('received_at', '>=', f.from));
@@ -65,6 +72,10 @@ export function whereFilter(eb: Eb, f: AuditFilter) {
     }
     if (or.length) and.push(eb.or(or));
   }
+  if (f.q !== undefined) {
+    const pattern = containsPattern(f.q);
+    and.push(eb.or([eb('prompt', 'ilike', pattern), eb('response', 'ilike', pattern)]));
+  }
   return eb.and(and);
 }
 
@@ -79,11 +90,8 @@ const LIST_COLUMNS = [
 
 export type ListedRow = Pick<AuditRow, (typeof LIST_COLUMNS)[number]> & { prompt_preview: string | null };
 
-export async function listRecords(
-  db: Kysely<DB>,
-  filter: AuditFilter,
-  page: { limit: number; cursor: Cursor | null },
-): Promise<Page<ListedRow>> {
+/** The list query (exported so the benchmark can EXPLAIN exactly what the API runs). */
+export function listQuery(db: Kysely<DB>, filter: AuditFilter, page: { limit: number; cursor: Cursor | null }) {
   let q = db
     .selectFrom('audit_records')
     .select(LIST_COLUMNS)
@@ -93,11 +101,18 @@ export async function listRecords(
   if (cursor) {
     q = q.where((eb) => eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(cursor.receivedAt, cursor.id)));
   }
-  const rows = await q
+  return q
     .orderBy('received_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+    .limit(page.limit + 1);
+}
+
+export async function listRecords(
+  db: Kysely<DB>,
+  filter: AuditFilter,
+  page: { limit: number; cursor: Cursor | null },
+): Promise<Page<ListedRow>> {
+  const rows = await listQuery(db, filter, page).execute();
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;
   const last = items[items.length - 1];

@@ -1,9 +1,13 @@
 // Batched audit writes, off the request path: records queue in memory and go to Postgres
 // as multi-row inserts (one statement per batch; single-row autocommit costs ~1 ms a row).
 // Inserts are idempotent (same id twice = one row), so a batch retried after a timeout
-// whose commit actually landed does not duplicate records.
+// whose commit actually landed does not duplicate records. Every record is hash-chained
+// in the order written (chain.ts); a record dropped from a full queue therefore shows as
+// a gap when the chain is verified, as it should.
 import type { Kysely } from 'kysely';
 import type { DB, NewAuditRow } from '../db/schema.js';
+import { uuidv7 } from '../ids.js';
+import { HashChain } from './chain.js';
 import { toRow, type AuditRecord } from './record.js';
 
 export interface AuditWriterStats {
@@ -24,12 +28,15 @@ export interface AuditWriterProps {
   readonly maxTextChars: number;
   readonly onError?: (err: Error, batchSize: number) => void;
   readonly onDrop?: (count: number) => void;
+  /** The hash chain records join; default: a new chain with a fresh UUIDv7 id. */
+  readonly chain?: HashChain;
 }
 
 const MAX_BACKOFF_MS = 5_000;
 
 export class AuditWriter {
   readonly #props: AuditWriterProps;
+  readonly #chain: HashChain;
   #queue: NewAuditRow[] = [];
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
@@ -44,10 +51,13 @@ export class AuditWriter {
 
   constructor(props: AuditWriterProps) {
     this.#props = props;
+    this.#chain = props.chain ?? new HashChain(uuidv7());
   }
 
   write(record: AuditRecord): void {
-    this.#queue.push(toRow(record, this.#props.maxTextChars));
+    let row = toRow(record, this.#props.maxTextChars);
+    row = this.#chain.next(row);
+    this.#queue.push(row);
     const over = this.#queue.length - this.#props.queueMax;
     if (over > 0) {
       this.#queue.splice(0, over);

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -28,6 +29,13 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   readonly onError?: (err: Error) => void;
 }
+
+/**
+ * The extensions an embedded database needs: pg_trgm indexes the audit text search. A
+ * PGlite made elsewhere (tests, benchmarks) must be created with these too, or the
+ * migrations fail: `new PGlite({ extensions: PGLITE_EXTENSIONS })`.
+ */
+export const PGLITE_EXTENSIONS = { pg_trgm } as const;
 
 // bigint and numeric come back as strings by default; counts and sums fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -56,8 +64,11 @@ async function openServer(url: string, opts: DatabaseOptions): Promise<Database>
     query_timeout: 60_000,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
-  // An idle client losing its server must not crash the process; the next query reconnects.
+  // A client losing its server must not crash the process, idle (pool 'error') or checked
+  // out between two queries (pg then emits 'error' on the client, which pg-pool only
+  // listens to while idle). The next query reconnects.
   pool.on('error', (err) => opts.onError?.(err));
+  pool.on('connect', (client) => client.on('error', (err) => opts.onError?.(err)));
   return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'server', async () => {});
 }
 
@@ -70,7 +81,7 @@ async function openEmbedded(opts: DatabaseOptions): Promise<Database> {
       dir = join(opts.dataDir, 'pglite');
       mkdirSync(dir, { recursive: true }); // PGlite does not create parent directories
     }
-    pglite = new PGlite(dir);
+    pglite = new PGlite(dir, { extensions: PGLITE_EXTENSIONS });
     await pglite.waitReady;
   }
   if (opts.schema) {

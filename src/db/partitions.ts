@@ -39,15 +39,26 @@ export async function listPartitions(db: Kysely<any>): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** Drops the day partitions that end before `cutoff`; returns their names. */
-export async function dropPartitionsBefore(db: Kysely<any>, cutoff: Date): Promise<string[]> {
+/**
+ * Drops the day partitions that end at or before `cutoff`; returns their names. Each drop
+ * is one transaction, which `beforeDrop` joins (to note what goes, say).
+ */
+export async function dropPartitionsBefore(
+  db: Kysely<any>,
+  cutoff: Date,
+  beforeDrop?: (trx: Kysely<any>, partition: string) => Promise<void>,
+): Promise<string[]> {
   const dropped: string[] = [];
   for (const name of await listPartitions(db)) {
     const m = /^audit_records_p(\d{4})(\d{2})(\d{2})$/.exec(name);
     if (!m) continue;
     const end = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + DAY_MS;
     if (end <= cutoff.getTime()) {
-      await sql`drop table ${sql.table(name)}`.execute(db);
+      await db.transaction().execute(async (trx) => {
+        await beforeDrop?.(trx, name);
+        // `if exists`: another replica may have dropped it since the list was read.
+        await sql`drop table if exists ${sql.table(name)}`.execute(trx);
+      });
       dropped.push(name);
     }
   }

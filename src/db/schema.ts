@@ -46,6 +46,11 @@ export interface AuditRecordsTable {
   request_bytes: BigIntColumn;
   response_bytes: BigIntColumn;
   client_aborted: Generated<boolean>;
+  /** Tamper evidence (src/audit/chain.ts); null on rows written before chaining. */
+  chain_id: string | null;
+  chain_seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface UpstreamErrorInfo {
@@ -66,8 +71,16 @@ export interface PolicyVersionsTable {
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** Per hash chain, the highest sequence number retention removed (see verify). */
+export interface AuditRetentionMarksTable {
+  chain_id: string;
+  removed_through: number;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   audit_records: AuditRecordsTable;
+  audit_retention_marks: AuditRetentionMarksTable;
   policy_versions: PolicyVersionsTable;
 }
 

@@ -74,6 +74,7 @@ function foldOnce(input: string): string {
       out += ' ';
       continue;
     }
+    // NFKD then NFC is NFKC; dropping the marks in between removes the diacritics.
     const bare = ch.normalize('NFKD').replace(STRIPPED_MARKS, '').normalize('NFC');
     for (const letter of bare.toLowerCase()) out += CONFUSABLES.get(letter) ?? letter;
   }

@@ -87,7 +87,7 @@ describe.each(backends())('audit API on %s Postgres', (backend) => {
   it('returns a whole record by id, 404 for an unknown one, 400 for a malformed one', async () => {
     const first = (await get('?limit=1')).body.items[0];
     const res = await h.admin(`/audit/requests/${first.id}`);
-    const rec = await res.json();
+    const rec = (await res.json()) as any;
     expect(rec.id).toBe(first.id);
     expect(rec).toHaveProperty('prompt');
     expect(rec).toHaveProperty('findings');

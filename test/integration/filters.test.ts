@@ -223,3 +223,35 @@ describe('policy API and live updates', () => {
     expect(h.standin.requests.length).toBe(before);
   });
 });
+
+describe('moderation through an OpenAI-compatible endpoint', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      backend: 'embedded',
+      policies: {
+        'mod.yaml': 'name: mod\nrules:\n  - id: moderation\n    detector: moderation\n    endpoint: ${STANDIN_URL}\n    categories: [hate, violence]\n    action: block\n',
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('blocks a flagged prompt and withholds a flagged reply; records a flagged stream it could not stop', async () => {
+    const err = await h.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'HATE_SAMPLE text' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const ok = await h.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'a kind prompt' }] });
+    expect(ok.choices[0]!.finish_reason).toBe('stop');
+    const withheld = await h.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hello' }] }, { headers: { 'x-standin-reply': 'VIOLENCE_SAMPLE reply' } });
+    expect(withheld.choices[0]!.finish_reason).toBe('content_filter');
+    expect(withheld.choices[0]!.message.content ?? '').not.toContain('VIOLENCE');
+    const stream = await h.client.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hello' }] }, { headers: { 'x-standin-reply': 'VIOLENCE_SAMPLE streamed' } });
+    for await (const _ of stream) void _;
+    await h.flush();
+    const list = await (await h.admin('/audit/requests?limit=1')).json();
+    const rec = await (await h.admin(`/audit/requests/${list.items[0].id}`)).json();
+    expect(rec.findings.find((f: any) => f.detector === 'moderation')).toMatchObject({ phase: 'output', enforced: false, categories: ['violence'] });
+    expect(rec.decision).toBe('flag');
+  });
+});

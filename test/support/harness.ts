@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import OpenAI from 'openai';
 import { loadConfig } from '../../src/config.js';
+import { PGLITE_EXTENSIONS } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { startSidecar, type RunningSidecar } from '../../src/sidecar.js';
 import { startStandin, type Standin } from '../../src/standin/index.js';
@@ -32,6 +33,9 @@ export interface Harness {
   readonly proxyUrl: string;
   readonly adminUrl: string;
   readonly policyDir: string;
+  /** The schema on the server backend (null on the embedded one). */
+  readonly schema: string | null;
+  readonly config: ReturnType<typeof loadConfig>;
   readonly logs: string[];
   admin(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   /** Waits until every record so far is in the database. */
@@ -72,6 +76,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   );
   const config = loadConfig({
     UPSTREAM_URL: standin.url,
+    // For policies that point a moderation rule at the stand-in: endpoint: ${STANDIN_URL}
+    STANDIN_URL: standin.url,
     HOST: '127.0.0.1',
     PORT: '0',
     ADMIN_PORT: '0',
@@ -79,12 +85,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     POLICY_DIR: policyDir,
     ADMIN_TOKENS: ADMIN_TOKEN,
     AUDITOR_TOKENS: AUDITOR_TOKEN,
-    AUDIT_FLUSH_MS: '5',
+    AUDIT_SPOOL_COMMIT_MS: '5',
     UPSTREAM_TIMEOUT_MS: '5000',
     DATABASE_URL: opts.backend === 'server' ? process.env.TEST_DATABASE_URL : undefined,
     ...opts.env,
   });
-  const pglite = opts.backend === 'embedded' ? new PGlite() : undefined;
+  const pglite = opts.backend === 'embedded' ? new PGlite({ extensions: PGLITE_EXTENSIONS }) : undefined;
   const schema = opts.backend === 'server' ? `t_${process.pid}_${Date.now().toString(36)}_${schemaSeq++}` : undefined;
   const sidecar = await startSidecar(config, { logger, pglite, schema, watchPolicies: true });
   const client = new OpenAI({ baseURL: `${sidecar.proxyUrl}/v1`, apiKey: 'sk-test-key-for-harness-000000000000', maxRetries: 0 });
@@ -95,6 +101,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     proxyUrl: sidecar.proxyUrl,
     adminUrl: sidecar.adminUrl,
     policyDir,
+    schema: schema ?? null,
+    config,
     logs,
     admin(path, init = {}) {
       const { token = ADMIN_TOKEN, ...rest } = init;

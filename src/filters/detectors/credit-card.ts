@@ -61,32 +61,37 @@ function isCardNumber(digits: string): boolean {
   return digits.length >= 12 && digits.length <= 19 && belongsToNetwork(digits) && luhnValid(digits);
 }
 
-/** Finds cards among the digit groups of one run, leftmost first, longest first. */
+/**
+ * Finds cards among the digit groups of one run, leftmost first, longest first. A window
+ * may end with a one-digit group but not contain one elsewhere: cards are printed in groups
+ * of three or more, and digits spaced one by one ("4 1 1 1 ...") would otherwise cost a
+ * window per digit.
+ */
 function cardsInRun(run: string, offset: number, spans: Span[]): void {
   const groups: Array<{ start: number; end: number }> = [];
   for (const m of run.matchAll(/\d+/g)) groups.push({ start: m.index, end: m.index + m[0].length });
   let i = 0;
   while (i < groups.length) {
-    let found = -1;
     let digits = '';
-    const candidates: number[] = [];
-    for (let j = i; j < groups.length; j++) {
-      digits += run.slice(groups[j]!.start, groups[j]!.end);
-      if (digits.length > 19) break;
-      candidates.push(j);
+    const ends: number[] = []; // group index of each window's last group, shortest first
+    for (let j = i; j < groups.length && digits.length <= 19; j++) {
+      const group = groups[j]!;
+      digits += run.slice(group.start, group.end);
+      if (digits.length <= 19) ends.push(j);
+      if (group.end - group.start === 1) break;
     }
-    for (let c = candidates.length - 1; c >= 0 && found < 0; c--) {
-      const j = candidates[c]!;
-      const text = run.slice(groups[i]!.start, groups[j]!.end).replace(/[ -]/g, '');
-      if (isCardNumber(text)) found = j;
-    }
-    if (found >= 0) {
-      spans.push({ start: offset + groups[i]!.start, end: offset + groups[found]!.end });
-      i = found + 1;
-    } else {
+    const found = ends.reverse().find((j) => isCardNumber(digitsOf(run, groups[i]!.start, groups[j]!.end)));
+    if (found === undefined) {
       i++;
+      continue;
     }
+    spans.push({ start: offset + groups[i]!.start, end: offset + groups[found]!.end });
+    i = found + 1;
   }
+}
+
+function digitsOf(run: string, start: number, end: number): string {
+  return run.slice(start, end).replace(/[ -]/g, '');
 }
 
 const options = z.strictObject({});

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { normalize, toOriginalSpan } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
-import { SpanCollector } from './lib/spans.js';
+import { LeftmostLongest } from './lib/leftmost-longest.js';
 import { codePointBefore, isUnspacedScript, isWordCodePoint } from './lib/word-chars.js';
 
 const MAX_TERMS = 100_000;
@@ -65,13 +65,12 @@ function create(opts: KeywordsOptions): SyncScanner {
     scan(text: string): Span[] {
       if (text.length === 0) return [];
       const folded = normalize(text);
-      const found = new SpanCollector();
+      const found = new LeftmostLongest(longest);
       automaton.forEachMatch(folded.text, (start, end, flags) => {
         if (flags !== 0 && boundaryViolated(folded.text, start, end, flags)) return;
         found.add(start, end);
       });
-      if (found.size === 0) return [];
-      return found.select().map((s) => toOriginalSpan(folded.map, s.start, s.end, text));
+      return found.finish().map((s) => toOriginalSpan(folded.map, s.start, s.end, text));
     },
   };
 }

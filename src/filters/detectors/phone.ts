@@ -5,8 +5,9 @@ import { forEachMatch } from './lib/matches.js';
 
 // libphonenumber-js judges phone numbers well (country plans, extensions, what may touch
 // a number) but reads the whole text in JavaScript: 250-450 ms for 4 MB. A cheap regex pass
-// (bounded, separators and digits disjoint: linear, see lib/matches.ts) first finds the places where seven or more digits sit close together; those that cannot
-// be a number (a date, a dotted quad, a digit count no plan allows, glued to letters) are
+// (bounded, separators and digits disjoint: linear, see lib/matches.ts) first finds the
+// places where seven or more digits sit close together; those that cannot be a number (a
+// date, a dotted quad, a digit count the plan does not allow, glued to letters) are
 // dropped, and only a small window around each of the rest goes to the library.
 const CANDIDATE = /\+?\d(?:[ \-.()/\u00a0]{0,3}\d){6,40}/g;
 const DATE = /^(?:\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{4})$/;

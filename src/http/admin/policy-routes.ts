@@ -14,10 +14,11 @@ import { setAt } from '../../openai/json-path.js';
 import { FILTERED_ROUTES, type FilteredRoute } from '../../openai/routes.js';
 import { PolicyError, POLICY_NAME_RE, unifiedDiff, type CompiledPolicy } from '../../policy/index.js';
 import type { Role } from './auth.js';
+import { announcePolicy } from '../../policy-sync.js';
 
 const MAX_POLICY_BYTES = 1024 * 1024;
 
-const testBody = z
+export const testBody = z
   .object({
     text: z.string().max(16 * 1024 * 1024).optional(),
     phase: z.enum(['input', 'output']).default('input'),
@@ -123,6 +124,11 @@ export function policyRoutes(ctx: AppContext, requireAdmin: express.RequestHandl
       ctx.logger.error({ err: err.message, policy: name }, 'could not store the policy version');
       return null;
     });
+    if (version !== null) {
+      await announcePolicy(ctx.database.db, { name: policy.name, version, origin: ctx.replica.id, scope: ctx.replica.scope }).catch((err: Error) =>
+        ctx.logger.warn({ err: err.message, policy: name }, 'could not announce the policy change to other replicas'),
+      );
+    }
     res.json({ ...describePolicy(policy), storedVersion: version, version: registry.snapshot().version });
   });
 

@@ -53,6 +53,9 @@ export class Call {
   /** Whether output text was expected (a filtered route that generates text). */
   expectsOutput = false;
 
+  /** Work that must end before the record is built (a whole-text check of streamed output). */
+  pending: Promise<void> | null = null;
+
   #finished = false;
 
   constructor(req: IncomingMessage, subPath: string) {
@@ -83,11 +86,16 @@ export class Call {
     if (DECISION_RANK[d] > DECISION_RANK[this.decision]) this.decision = d;
   }
 
-  /** Builds the record once; later calls return null. */
-  async finish(res: ServerResponse, maxTextChars: number): Promise<AuditRecord | null> {
+  /**
+   * Builds the record once; later calls return null. `completing`: the response is about
+   * to end normally (strict mode records before the last bytes go out).
+   */
+  async finish(res: ServerResponse, maxTextChars: number, completing = false): Promise<AuditRecord | null> {
     if (this.#finished) return null;
     this.#finished = true;
     const durationMs = this.elapsedMs();
+    if (this.pending) await this.pending;
+    const finished = completing || res.writableFinished;
     const storage = this.policy?.storage ?? { prompt: 'full' as StorageMode, response: 'full' as StorageMode };
     const prompt = this.route ? storedText(this.inputSegments, this.inputFindings, storage.prompt, renderSegments) : null;
     const responseText = this.expectsOutput
@@ -117,7 +125,7 @@ export class Call {
       stream: this.stream,
       status: res.statusCode,
       upstreamStatus: this.upstreamStatus,
-      errorCode: this.errorCode ?? (res.writableFinished ? null : 'client_aborted'),
+      errorCode: this.errorCode ?? (finished ? null : 'client_aborted'),
       upstreamError: this.upstreamError,
       keyFingerprint: this.keyFingerprint,
       clientIp: this.clientIp,
@@ -142,7 +150,7 @@ export class Call {
       retries: this.retries,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,
-      clientAborted: !res.writableFinished,
+      clientAborted: !finished,
     };
   }
 }

@@ -19,6 +19,7 @@ import { sendError } from '../errors.js';
 import { hasBody, readBody } from './body.js';
 import { Call } from './call.js';
 import { respond } from './respond.js';
+import { retryDelay } from './retry.js';
 import { modelLabel } from '../../metrics.js';
 
 interface Inflight {
@@ -30,6 +31,10 @@ interface Inflight {
   proxyReq: http.ClientRequest | null;
   timeout: 'connect' | 'response' | 'idle' | null;
   timer: NodeJS.Timeout | null;
+  /** Attempts made so far (1 for the first call). */
+  attempt: number;
+  /** req.url before the proxy rewrote it, restored for a retry. */
+  readonly url: string;
 }
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
@@ -65,15 +70,19 @@ export function createProxyHandler(ctx: AppContext) {
       void record(ctx, call, res);
     });
 
+    if (ctx.config.audit.required) {
+      if (!ctx.audit.accepting()) {
+        fail(res, call, new SidecarError('audit_unavailable', 'The audit log cannot take records right now; the call was not forwarded.'));
+        return;
+      }
+      holdLastBytes(ctx, call, res);
+    }
     try {
       const prepared = await prepare(ctx, req, call);
       if (!proxy || !ctx.upstream) throw new SidecarError('upstream_not_configured', 'No upstream is configured (UPSTREAM_URL).');
-      const st: Inflight = { call, ...prepared, proxyReq: null, timeout: null, timer: null };
+      const st: Inflight = { call, ...prepared, proxyReq: null, timeout: null, timer: null, attempt: 0, url: req.url };
       inflight.set(req, st);
-      arm(st, 'response', limits.upstreamTimeoutMs);
-      await proxy(req, res, (err?: unknown) => {
-        if (err) fail(res, call, err);
-      });
+      await forward(st, req, res);
     } catch (err) {
       fail(res, call, err);
       if (err instanceof SidecarError && err.code === 'request_too_large') {
@@ -83,6 +92,30 @@ export function createProxyHandler(ctx: AppContext) {
       }
     }
   };
+
+  async function forward(st: Inflight, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    st.attempt++;
+    st.timeout = null;
+    st.proxyReq = null;
+    req.url = st.url;
+    arm(st, 'response', limits.upstreamTimeoutMs);
+    await proxy!(req, res, (err?: unknown) => {
+      if (err) fail(res, st.call, err);
+    });
+  }
+
+  /** Schedules another attempt if the retry policy allows one; true when it did. */
+  function retried(st: Inflight, req: IncomingMessage, res: ServerResponse, status: number, headers?: http.IncomingHttpHeaders): boolean {
+    const delay = retryDelay(ctx.config.retry, status, st.attempt, headers);
+    if (delay === null || res.headersSent || res.destroyed) return false;
+    if (st.timer) clearTimeout(st.timer);
+    st.call.retries++;
+    ctx.logger.debug({ requestId: st.call.id, status, attempt: st.attempt, delay }, 'retrying upstream call');
+    setTimeout(() => {
+      if (!res.destroyed) void forward(st, req, res);
+    }, delay);
+    return true;
+  }
 
   function buildProxy(ctx: AppContext, inflight: WeakMap<IncomingMessage, Inflight>) {
     const upstream = ctx.upstream!;
@@ -126,7 +159,11 @@ export function createProxyHandler(ctx: AppContext) {
         proxyRes(proxyRes, req, res) {
           const st = inflight.get(req);
           if (!st) return;
-          const idle = () => arm(st, 'idle', ctx.config.limits.upstreamTimeoutMs);
+          if (retried(st, req, res, proxyRes.statusCode ?? 502, proxyRes.headers)) {
+            proxyRes.resume(); // drop this answer's body; the next attempt answers
+            return;
+          }
+          const idle = () => arm(st, 'idle', ctx.config.limits.upstreamIdleTimeoutMs);
           idle();
           respond(ctx, { call: st.call, outputRules: st.outputRules, stripUsageChunk: st.stripUsageChunk, onActivity: idle }, proxyRes, res);
           proxyRes.once('end', () => st.timer && clearTimeout(st.timer));
@@ -144,6 +181,7 @@ export function createProxyHandler(ctx: AppContext) {
           if (st.timeout === 'response' || st.timeout === 'connect') {
             return fail(out, call, new SidecarError('upstream_timeout', st.timeout === 'connect' ? 'The upstream did not accept the connection in time.' : 'The upstream did not respond in time.'));
           }
+          if (retried(st, req as IncomingMessage, out, 502)) return;
           const code = (err as NodeJS.ErrnoException).code ?? '';
           ctx.logger.warn({ requestId: call.id, code }, 'upstream unreachable');
           fail(out, call, new SidecarError('upstream_unreachable', CONNECTION_ERRORS.has(code) ? `The upstream could not be reached (${code}).` : 'The upstream could not be reached.'));
@@ -195,7 +233,7 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
       changed = true;
     }
   }
-  const outputRules = policy.rules.filter((r) => r.phases.includes('output') && (!call.stream || r.scanner.kind === 'sync'));
+  const outputRules = policy.rules.filter((r) => r.phases.includes('output'));
   let stripUsageChunk = false;
   if (call.stream && (route === 'chat.completions' || route === 'completions')) {
     const so = json.stream_options;
@@ -241,6 +279,18 @@ function spliceStreamOptions(body: Buffer): Buffer {
   return Buffer.concat([body.subarray(0, open + 1), insert, rest]);
 }
 
+/**
+ * Strict mode (AUDIT_REQUIRED): the response's last bytes wait until its record is durable
+ * in the spool, so a client never holds an answer the audit log could lose.
+ */
+function holdLastBytes(ctx: AppContext, call: Call, res: ServerResponse): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    void record(ctx, call, res, true).finally(() => end(...args));
+    return res;
+  }) as ServerResponse['end'];
+}
+
 function fail(res: ServerResponse, call: Call, err: unknown): void {
   const e = err instanceof SidecarError ? err : new SidecarError('internal_error', 'Internal error in the sidecar.');
   call.errorCode = e.code;
@@ -248,11 +298,13 @@ function fail(res: ServerResponse, call: Call, err: unknown): void {
   sendError(res, e);
 }
 
-async function record(ctx: AppContext, call: Call, res: ServerResponse): Promise<void> {
+async function record(ctx: AppContext, call: Call, res: ServerResponse, completing = false): Promise<void> {
   try {
-    const rec = await call.finish(res, ctx.config.audit.maxTextChars);
+    const rec = await call.finish(res, ctx.config.audit.maxTextChars, completing);
     if (!rec) return;
-    ctx.audit.write(rec);
+    // The spool counts and logs what it cannot keep. Strict mode waits for durability.
+    const durable = ctx.audit.write(rec).catch(() => undefined);
+    if (ctx.config.audit.required) await durable;
     ctx.metrics.requests.inc({ route: rec.route ?? 'other', model: modelLabel(rec.model), status: String(rec.status), decision: rec.decision });
     if (rec.ttfbMs !== null) ctx.metrics.upstreamSeconds.observe({ route: rec.route ?? 'other' }, rec.ttfbMs / 1000);
     if (rec.filterMs !== null) ctx.metrics.filterSeconds.observe({ phase: 'all' }, rec.filterMs / 1000);

@@ -203,13 +203,20 @@ function streamEvents(ctx: AppContext, st: ResponseState, up: IncomingMessage, r
   res.writeHead(up.statusCode ?? 200);
   res.flushHeaders();
   const splitter = new SseSplitter();
+  // Whole-text checks (moderation) cannot hold a stream back chunk by chunk: they judge
+  // the complete output after it was sent, and their findings are recorded as not enforced.
+  const syncRules = st.outputRules.filter((r) => r.scanner.kind === 'sync');
+  const asyncRules = st.outputRules.filter((r) => r.scanner.kind === 'async');
   const guard = new StreamGuard({
     route: call.route!,
-    rules: st.outputRules,
+    rules: syncRules,
     hash: ctx.hashMatch,
     stripUsageChunk: st.stripUsageChunk,
   });
+  let guardFinished = false;
   const finishGuard = () => {
+    if (guardFinished) return;
+    guardFinished = true;
     const out = guard.output();
     call.outputSegments = out.segments;
     call.outputFindings = out.findings;
@@ -219,6 +226,16 @@ function streamEvents(ctx: AppContext, st: ResponseState, up: IncomingMessage, r
     }
     call.returnedModel = guard.model;
     for (const f of out.findings) if (f.enforced) call.raiseDecision(f.action);
+    if (asyncRules.length > 0 && out.segments.length > 0) {
+      const segments = out.segments.map((s, i) => ({ ...s, path: ['output', i] }));
+      call.pending = evaluate(asyncRules, segments, 'output', { hash: ctx.hashMatch, timeoutMs: 10_000 }).then(
+        (ev) => {
+          call.outputFindings = [...call.outputFindings, ...ev.findings.map((f) => ({ ...f, enforced: false }))];
+          if (ev.decision !== 'allow') call.raiseDecision('flag');
+        },
+        (err: Error) => ctx.logger.warn({ err: err.message, requestId: call.id }, 'whole-text output check failed'),
+      );
+    }
   };
   const body = decoded(up);
   body.on('data', (chunk: Buffer) => {
@@ -243,7 +260,7 @@ function streamEvents(ctx: AppContext, st: ResponseState, up: IncomingMessage, r
     if (guard.ended) return;
     let out = guard.finish();
     const rest = splitter.end();
-    if (rest.trim() !== '' && st.outputRules.length === 0) out += rest;
+    if (rest.trim() !== '' && syncRules.length === 0) out += rest;
     finishGuard();
     if (out !== '') {
       call.responseBytes += Buffer.byteLength(out);

@@ -9,7 +9,8 @@
 //   time) get a full DFA row; deeper states keep only their trie edges and fall back
 //   through failure links, which still ends in O(1) amortised steps per character.
 // A full DFA for every state would be fastest but costs states × alphabet × 4 bytes
-// (600 MB for 100,000 terms); the dense budget keeps the table at 16 MB at most.
+// (100,000 terms: about 10^6 states × 60 symbols × 4 = 240 MB); the dense budget keeps the
+// table at 16 MB at most.
 const DENSE_BUDGET = 1 << 22;
 
 /** Called for every term occurrence, `[start, end)` in the scanned text. */

@@ -10,10 +10,6 @@ export class SpanCollector {
   readonly #starts: number[] = [];
   readonly #ends: number[] = [];
 
-  get size(): number {
-    return this.#starts.length;
-  }
-
   add(start: number, end: number): void {
     if (end <= start) return;
     this.#starts.push(start);
@@ -23,18 +19,13 @@ export class SpanCollector {
   select(): Span[] {
     const starts = this.#starts;
     const ends = this.#ends;
-    const count = starts.length;
-    const order = Array.from({ length: count }, (_, i) => i);
-    if (!isOrderedAndDisjoint(starts, ends)) {
-      order.sort((a, b) => starts[a]! - starts[b]! || ends[b]! - ends[a]!);
-    }
+    if (isOrderedAndDisjoint(starts, ends)) return starts.map((start, i) => ({ start, end: ends[i]! }));
     const kept: Span[] = [];
     let lastEnd = -1;
-    for (const i of order) {
-      const start = starts[i]!;
-      if (start < lastEnd) continue;
-      lastEnd = ends[i]!;
-      kept.push({ start, end: lastEnd });
+    for (const span of byStartLongestFirst(starts, ends)) {
+      if (span.start < lastEnd) continue;
+      kept.push(span);
+      lastEnd = span.end;
     }
     return kept;
   }
@@ -44,4 +35,29 @@ export class SpanCollector {
 function isOrderedAndDisjoint(starts: readonly number[], ends: readonly number[]): boolean {
   for (let i = 1; i < starts.length; i++) if (starts[i]! < ends[i - 1]!) return false;
   return true;
+}
+
+/**
+ * Sorting packs each candidate into one number, `start * SLOTS + (SLOTS - 1 - length)`,
+ * which orders by start and then longest first: a typed-array sort of numbers is native and
+ * about ten times faster than sorting objects with a comparator, which matters when a text
+ * is built to produce a million overlapping candidates. Exact while lengths stay below
+ * SLOTS (start < 2^32 keeps the product below 2^53); longer spans take the comparator.
+ */
+const SLOTS = 2 ** 21;
+
+function byStartLongestFirst(starts: readonly number[], ends: readonly number[]): Span[] {
+  const count = starts.length;
+  if (ends.some((end, i) => end - starts[i]! >= SLOTS)) {
+    return starts
+      .map((start, i) => ({ start, end: ends[i]! }))
+      .sort((a, b) => a.start - b.start || b.end - a.end);
+  }
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) keys[i] = starts[i]! * SLOTS + (SLOTS - 1 - (ends[i]! - starts[i]!));
+  keys.sort();
+  return Array.from(keys, (key) => {
+    const start = Math.floor(key / SLOTS);
+    return { start, end: start + (SLOTS - 1 - (key % SLOTS)) };
+  });
 }

@@ -1,0 +1,48 @@
+// Tamper evidence: each writer (one per process start) keeps a hash chain over the records
+// it writes, in the order it writes them. A record's hash is SHA-256 (hex) over the
+// canonical form of its content (src/audit/canonical.ts), which includes its chain id, its
+// position and the previous record's hash; so changing any stored field breaks that
+// record's hash, and deleting, re-ordering or rewriting a record breaks the link or the
+// sequence of the next one. Pure: no I/O, no clock.
+import { createHash } from 'node:crypto';
+import type { AuditRow, NewAuditRow } from '../db/schema.js';
+import { canonicalRecord, type RowSource } from './canonical.js';
+
+export interface ChainPosition {
+  /** The sequence number of the last record chained (the first record gets 1). */
+  readonly seq: number;
+  /** That record's hash. */
+  readonly hash: string;
+}
+
+export function recordHash(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource): string {
+  return createHash('sha256').update(canonicalRecord(row, source), 'utf8').digest('hex');
+}
+
+export class HashChain {
+  readonly chainId: string;
+  #seq: number;
+  #hash: string | null;
+
+  /** `resume`: carry on a chain whose last record is known (e.g. kept by a durable spool). */
+  constructor(chainId: string, resume?: ChainPosition) {
+    if (chainId === '') throw new Error('a chain needs an id');
+    this.chainId = chainId;
+    this.#seq = resume?.seq ?? 0;
+    this.#hash = resume?.hash ?? null;
+  }
+
+  /** The row with its chain fields filled in; the next call links to it. */
+  next(row: NewAuditRow): NewAuditRow {
+    const linked: NewAuditRow = { ...row, chain_id: this.chainId, chain_seq: this.#seq + 1, prev_hash: this.#hash };
+    const hash = recordHash(linked, 'inserted');
+    this.#seq += 1;
+    this.#hash = hash;
+    return { ...linked, hash };
+  }
+
+  /** Where the chain stands: what a restarted writer passes as `resume`. */
+  position(): ChainPosition | null {
+    return this.#hash === null ? null : { seq: this.#seq, hash: this.#hash };
+  }
+}

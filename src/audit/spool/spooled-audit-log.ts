@@ -1,0 +1,251 @@
+// The durable audit log: every record is appended to a local spool (group commit: one
+// fsync per batch of records), and a shipper moves the spool into Postgres. The request
+// path only serialises and buffers, and never waits on the database: while it is away
+// the spool grows, up to a disk cap, and every record lands when it returns. Segments
+// left by a crash are shipped on the next start. Strict callers await write(), which
+// settles once the record is fsync'd, and ask accepting() before taking a call.
+//
+// Records are hash-chained (chain.ts) in write() order, which is spool order, before any
+// cap can drop them: a dropped record leaves a gap that chain verification shows.
+import type { FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { uuidv7 } from '../../ids.js';
+import { HashChain } from '../chain.js';
+import { toRow, type AuditRecord } from '../record.js';
+import { beforeDeadline, deadlineIn, msLeft, sleep } from './deadline.js';
+import { rejected } from './deferred.js';
+import { entrySize } from './entry-format.js';
+import { AuditSpoolError } from './errors.js';
+import { SpoolLedger, type SpoolPosition } from './ledger.js';
+import { recoverSegments } from './recover.js';
+import { SegmentWriter } from './segment-writer.js';
+import { Shipper } from './shipper.js';
+import { DEFAULT_SPOOL_LIMITS, type DropReason, type SpooledAuditStats, type SpoolLimits, type SpoolListener } from './types.js';
+
+export interface SpooledAuditLogProps {
+  readonly db: Kysely<DB>;
+  /** The spool directory (DATA_DIR/spool); created if missing. */
+  readonly dir: string;
+  /** Most characters of prompt and of response kept in one record (as toRow truncates). */
+  readonly maxTextChars: number;
+  readonly limits?: Partial<SpoolLimits>;
+  /** The hash chain records join; default: a new chain with a fresh UUIDv7 id. */
+  readonly chain?: HashChain;
+  /** Wall clock in ms, for segment names, ages and stats. */
+  readonly now?: () => number;
+  /** Makes appended bytes durable: fdatasync by default. Tests spy on it or make it fail. */
+  readonly sync?: (fh: FileHandle) => Promise<void>;
+  readonly onEvent?: SpoolListener;
+}
+
+/** Drop events are summed and told at most this often: a full disk must not flood the log. */
+const DROP_REPORT_MS = 1_000;
+/** Postgres takes at most 65,535 parameters per statement; a row has about 40 columns. */
+const MAX_BATCH_ROWS = 1_600;
+
+export class SpooledAuditLog {
+  readonly #props: SpooledAuditLogProps;
+  readonly #limits: SpoolLimits;
+  readonly #now: () => number;
+  readonly #onEvent: SpoolListener;
+  readonly #chain: HashChain;
+  readonly #ledger: SpoolLedger;
+  readonly #writer: SegmentWriter;
+  readonly #shipper: Shipper;
+  readonly #waiters = new Set<() => void>();
+  readonly #unreportedDrops = new Map<DropReason, number>();
+  #lastDropReport = -Infinity;
+  #dropTimer: NodeJS.Timeout | null = null;
+  /** The disk cap refused a record; cleared by accepting() once there is room again. */
+  #capHit = false;
+  #closing: Promise<boolean> | null = null;
+  #dropped = 0;
+  #replayed = 0;
+
+  /** Opens the spool in `props.dir`, taking back the segments left there, and starts shipping them. */
+  static async open(props: SpooledAuditLogProps): Promise<SpooledAuditLog> {
+    const log = new SpooledAuditLog(props);
+    const found = await recoverSegments(props.dir, log.#ledger, log.#limits.readChunkBytes);
+    log.#replayed = found.entries;
+    if (found.segments > 0) log.#onEvent({ type: 'recovered', segments: found.segments, records: found.entries, bytes: found.bytes });
+    log.#shipper.kick();
+    return log;
+  }
+
+  private constructor(props: SpooledAuditLogProps) {
+    this.#props = props;
+    this.#limits = checkLimits({ ...DEFAULT_SPOOL_LIMITS, ...props.limits });
+    this.#now = props.now ?? Date.now;
+    this.#onEvent = props.onEvent ?? (() => {});
+    this.#chain = props.chain ?? new HashChain(uuidv7());
+    this.#ledger = new SpoolLedger(() => this.#changed());
+    this.#writer = new SegmentWriter({
+      dir: props.dir,
+      ledger: this.#ledger,
+      limits: this.#limits,
+      now: this.#now,
+      sync: props.sync ?? ((fh) => fh.datasync()),
+      onEvent: this.#onEvent,
+    });
+    this.#shipper = new Shipper({
+      db: props.db,
+      dir: props.dir,
+      ledger: this.#ledger,
+      limits: this.#limits,
+      now: this.#now,
+      onEvent: this.#onEvent,
+      onLost: (n) => this.#drop('segment_missing', n),
+    });
+  }
+
+  /**
+   * Takes one record: serialises it and buffers it for the next group commit. The promise
+   * resolves once the record is fsync'd in the spool, and rejects (AuditSpoolError) when it
+   * was dropped (disk cap, closed) or its commit failed (it is then kept and retried).
+   * Ignoring the promise is safe: it never becomes an unhandled rejection.
+   */
+  write(record: AuditRecord): Promise<void> {
+    if (this.#closing) return this.#drop('closed');
+    const json = JSON.stringify(this.#chain.next(toRow(record, this.#props.maxTextChars)));
+    const size = entrySize(json);
+    if (this.#ledger.bytes + this.#writer.bufferedBytes + size > this.#limits.maxBytes) {
+      this.#capHit = true;
+      return this.#drop('disk_cap');
+    }
+    if (this.#writer.bufferedBytes + size > this.#limits.maxBufferBytes) return this.#drop('buffer_cap');
+    return this.#writer.append(json, size);
+  }
+
+  /**
+   * False when a record written now could not be kept: the spool directory refuses writes,
+   * the log is closed, or the disk cap was hit. After a hit it stays false until shipping
+   * frees some room (an eighth of the cap, at most a segment), so readiness does not flap.
+   */
+  accepting(): boolean {
+    if (this.#closing || this.#writer.failing) return false;
+    const used = this.#ledger.bytes + this.#writer.bufferedBytes;
+    const room = this.#limits.maxBytes - (this.#capHit ? Math.min(this.#limits.segmentMaxBytes, this.#limits.maxBytes / 8) : 0);
+    if (used > room || used >= this.#limits.maxBytes) return false;
+    this.#capHit = false;
+    return true;
+  }
+
+  stats(): SpooledAuditStats {
+    const ship = this.#shipper.stats();
+    const backlog = this.#ledger.backlog + this.#writer.bufferedEntries;
+    const oldest = minOrNull(this.#ledger.oldestUnshippedAt(), this.#writer.bufferedSince);
+    return {
+      queued: backlog,
+      written: ship.shipped,
+      dropped: this.#dropped,
+      writeErrors: ship.errors,
+      lastError: ship.lastError,
+      lastWriteAt: ship.lastShipAt === null ? null : new Date(ship.lastShipAt),
+      accepting: this.accepting(),
+      spoolBytes: this.#ledger.bytes,
+      spoolSegments: this.#ledger.segments,
+      backlogRecords: backlog,
+      bufferedRecords: this.#writer.bufferedEntries,
+      oldestUnshippedAgeMs: oldest === null ? null : Math.max(0, this.#now() - oldest),
+      replayedRecords: this.#replayed,
+      commits: this.#writer.commits,
+      lastCommitAt: this.#writer.lastCommitAt === null ? null : new Date(this.#writer.lastCommitAt),
+      spoolErrors: this.#writer.errors,
+      lastSpoolError: this.#writer.lastError,
+      tornEntries: ship.torn,
+      corruptEntries: ship.corrupt,
+      rejectedRecords: ship.rejected,
+    };
+  }
+
+  /** Resolves true once every record taken so far (and every replayed one) is in Postgres; false at the timeout. */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = deadlineIn(timeoutMs);
+    while (!(await beforeDeadline(this.#writer.flush(), deadline, false))) {
+      if (msLeft(deadline) === 0) return false;
+      await sleep(Math.min(100, msLeft(deadline)));
+    }
+    return this.#shippedThrough(this.#ledger.tail(), deadline);
+  }
+
+  /**
+   * Stops taking records, commits what is buffered, ships what it can before the timeout,
+   * then stops. True when everything reached Postgres; what did not stays in the spool
+   * for the next start.
+   */
+  close(timeoutMs = 10_000): Promise<boolean> {
+    this.#closing ??= (async () => {
+      const deadline = deadlineIn(timeoutMs);
+      const durable = await beforeDeadline(this.#writer.close(), deadline, false);
+      const lost = this.#writer.bufferedEntries;
+      if (lost > 0) this.#drop('lost_at_close', lost);
+      const shipped = await this.#shippedThrough(this.#ledger.tail(), deadline);
+      // Let the shipper delete what it finished, or the next start ships it again.
+      if (shipped) await beforeDeadline(this.#shipper.settle(), deadline, undefined);
+      await beforeDeadline(this.#shipper.stop(), deadline, undefined);
+      this.#reportDrops(true);
+      return durable && shipped;
+    })();
+    return this.#closing;
+  }
+
+  async #shippedThrough(target: SpoolPosition | null, deadline: number): Promise<boolean> {
+    if (!target) return true;
+    this.#shipper.kick();
+    while (!this.#ledger.shippedThrough(target)) {
+      const left = msLeft(deadline);
+      if (left === 0) return false;
+      await sleep(left, (wake) => this.#waiters.add(wake));
+    }
+    return true;
+  }
+
+  /** The ledger moved: new durable entries to ship, or shipping progress for drain(). */
+  #changed(): void {
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+    this.#shipper.kick();
+  }
+
+  #drop(reason: DropReason, count = 1): Promise<void> {
+    this.#dropped += count;
+    this.#unreportedDrops.set(reason, (this.#unreportedDrops.get(reason) ?? 0) + count);
+    this.#reportDrops(false);
+    const code = reason === 'closed' ? 'spool_closed' : 'spool_full';
+    return rejected(new AuditSpoolError(code, `audit record dropped: ${reason}`));
+  }
+
+  #reportDrops(force: boolean): void {
+    const wait = this.#lastDropReport + DROP_REPORT_MS - performance.now();
+    if (!force && wait > 0) {
+      // Told with the next report: drops that stop here must still reach logs and metrics.
+      this.#dropTimer ??= setTimeout(() => {
+        this.#dropTimer = null;
+        this.#reportDrops(true);
+      }, wait).unref();
+      return;
+    }
+    if (this.#dropTimer) clearTimeout(this.#dropTimer);
+    this.#dropTimer = null;
+    this.#lastDropReport = performance.now();
+    for (const [reason, count] of this.#unreportedDrops) this.#onEvent({ type: 'dropped', reason, count });
+    this.#unreportedDrops.clear();
+  }
+}
+
+function minOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function checkLimits(limits: SpoolLimits): SpoolLimits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`spool limit ${name} must be a positive integer, got ${value}`);
+  }
+  if (limits.batchRows > MAX_BATCH_ROWS) throw new RangeError(`spool limit batchRows must be at most ${MAX_BATCH_ROWS}`);
+  if (limits.segmentMaxBytes > limits.maxBytes) throw new RangeError('spool limit segmentMaxBytes must not exceed maxBytes');
+  return Object.freeze(limits);
+}
