@@ -22,6 +22,9 @@ export function trackConnections(server: Server): ConnectionTracker {
     const socket = req.socket;
     inflight.set(socket, (inflight.get(socket) ?? 0) + 1);
     res.once('close', () => {
+      // The socket may have closed first (a client abort): it is gone, and must not be
+      // put back (that would keep the socket, and the call it carried, alive for good).
+      if (!inflight.has(socket)) return;
       const left = (inflight.get(socket) ?? 1) - 1;
       inflight.set(socket, left);
       if (draining && left === 0) socket.end();

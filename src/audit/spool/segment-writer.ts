@@ -59,13 +59,19 @@ export class SegmentWriter {
     this.#backoff = new Backoff(Math.max(props.limits.commitMs, 100), props.limits.maxBackoffMs);
   }
 
-  /** Buffers one entry (the caller checked the caps); the promise settles with its commit. */
-  append(json: string, size: number): Promise<void> {
+  /**
+   * Buffers one entry (the caller checked the caps); the promise settles with its commit.
+   * `urgent`: someone waits on it (strict mode), so commit at the next turn of the event
+   * loop instead of at the end of the interval; entries arriving while that fsync runs
+   * share the following commit, so waiters still group.
+   */
+  append(json: string, size: number, urgent = false): Promise<void> {
     this.#jsons.push(json);
     this.#bytes += size;
     this.#bufferedSince ??= this.#props.now();
     this.#batch ??= deferred();
-    this.#schedule(this.#props.limits.commitMs);
+    if (urgent && !this.#backoff.failing) this.#clearTimer();
+    this.#schedule(urgent ? 0 : this.#props.limits.commitMs);
     return this.#batch.promise;
   }
 

@@ -105,8 +105,9 @@ export class SpooledAuditLog {
    * resolves once the record is fsync'd in the spool, and rejects (AuditSpoolError) when it
    * was dropped (disk cap, closed) or its commit failed (it is then kept and retried).
    * Ignoring the promise is safe: it never becomes an unhandled rejection.
+   * `urgent`: the caller waits for durability (strict mode): commit without waiting for the interval.
    */
-  write(record: AuditRecord): Promise<void> {
+  write(record: AuditRecord, urgent = false): Promise<void> {
     if (this.#closing) return this.#drop('closed');
     const json = JSON.stringify(this.#chain.next(toRow(record, this.#props.maxTextChars)));
     const size = entrySize(json);
@@ -115,7 +116,7 @@ export class SpooledAuditLog {
       return this.#drop('disk_cap');
     }
     if (this.#writer.bufferedBytes + size > this.#limits.maxBufferBytes) return this.#drop('buffer_cap');
-    return this.#writer.append(json, size);
+    return this.#writer.append(json, size, urgent);
   }
 
   /**

@@ -303,7 +303,7 @@ async function record(ctx: AppContext, call: Call, res: ServerResponse, completi
     const rec = await call.finish(res, ctx.config.audit.maxTextChars, completing);
     if (!rec) return;
     // The spool counts and logs what it cannot keep. Strict mode waits for durability.
-    const durable = ctx.audit.write(rec).catch(() => undefined);
+    const durable = ctx.audit.write(rec, ctx.config.audit.required).catch(() => undefined);
     if (ctx.config.audit.required) await durable;
     ctx.metrics.requests.inc({ route: rec.route ?? 'other', model: modelLabel(rec.model), status: String(rec.status), decision: rec.decision });
     if (rec.ttfbMs !== null) ctx.metrics.upstreamSeconds.observe({ route: rec.route ?? 'other' }, rec.ttfbMs / 1000);
