@@ -51,6 +51,15 @@ function serve(handlers: Record<string, Handler>, close: () => Promise<void>): v
 
 const mem = () => ({ ...process.memoryUsage(), pid: process.pid });
 
+/** Live heap after a full collection (needs --expose-gc; NaN without it). */
+const gc = () => {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) return { heapUsed: Number.NaN, rss: process.memoryUsage().rss };
+  collect();
+  collect();
+  return { heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+};
+
 async function countRecords(db: Database): Promise<number> {
   const r = await sql<{ n: number }>`select count(*)::int as n from audit_records`.execute(db.db);
   return r.rows[0]?.n ?? 0;
@@ -74,6 +83,7 @@ async function sidecar(settings: SidecarSettings): Promise<void> {
   serve(
     {
       mem,
+      gc,
       audit: () => ctx.audit.stats(),
       async drain(args) {
         // Records are written from 'close' handlers: let the last ones run first.
@@ -201,7 +211,9 @@ async function ingest(settings: IngestSettings): Promise<void> {
         let pushed = 0;
         let lastSpooled: Promise<void> = Promise.resolve();
         // As fast as it takes them, keeping the in-memory commit buffer small (no drops).
+        const deadline = t0 + 600_000;
         while (pushed < a.records) {
+          if (performance.now() > deadline) throw new Error(`the spool took only ${pushed} records in 10 minutes`);
           const n = log.stats().bufferedRecords < 4_000 ? Math.min(1_000, a.records - pushed) : 0;
           for (let k = 0; k < n; k++) lastSpooled = log.write(sampleRecord(pushed++, prompt));
           await new Promise((r) => setTimeout(r, n > 0 ? 0 : 1));

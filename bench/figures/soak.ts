@@ -41,7 +41,8 @@ export async function soak(b: BenchContext): Promise<void> {
   const rate = b.opts.soakRate;
   b.log(`7. soak: ${b.opts.minutes} min at ${rate} calls/s, ${ABORT_SHARE * 100} % client aborts, a 4 MB document every ${BIG_EVERY_S} s`);
   b.log('   each line: a 10 s window, floor–peak of readings taken every second');
-  const pair = await startPair({ db: b.db, work: b.work, name: 'soak' });
+  // --expose-gc only so the live heap can be measured after a full collection at both ends.
+  const pair = await startPair({ db: b.db, work: b.work, name: 'soak', sidecarExecArgv: ['--expose-gc'] });
   try {
     const client = new Client('sidecar', pair.proxyUrl, 512);
     const small = smallChat(2048);
@@ -56,8 +57,11 @@ export async function soak(b: BenchContext): Promise<void> {
       }
       return { req: { path: CHAT_PATH, headers: AUTH, body: small } };
     };
+    // A short warm-up, so the first live-heap reading includes what every call loads once.
+    await openLoop(client, make, { rate, durationMs: 5_000, maxInflight: 2_000, onResult: () => undefined });
     await pair.sidecar.rpc('drain');
     const before = await pair.sidecar.rpc<number>('count');
+    const liveBefore = await pair.sidecar.rpc<{ heapUsed: number; rss: number }>('gc');
     const pid = pair.sidecar.pid;
     const proxyPort = Number(new URL(pair.proxyUrl).port);
     const upstreamPort = Number(new URL(pair.directUrl).port);
@@ -128,6 +132,7 @@ export async function soak(b: BenchContext): Promise<void> {
     const idle = kinds();
     const drained = await pair.sidecar.rpc<{ drained: boolean; stats: { dropped: number } }>('drain');
     const recorded = (await pair.sidecar.rpc<number>('count')) - before;
+    const liveAfter = await pair.sidecar.rpc<{ heapUsed: number; rss: number }>('gc');
 
     // Judged on the floors: a leak lifts the floor, a 4 MB call in flight only the peak.
     const warm = Math.min(60, (durationMs / 1000) * 0.25);
@@ -152,6 +157,15 @@ export async function soak(b: BenchContext): Promise<void> {
       diff: `${rssGrowth >= 0 ? '+' : ''}${mb(rssGrowth)}, slope ${slope.toFixed(1)} MB/min`,
       goal: 'flat',
       met: rssFlat,
+    });
+    const heapGrowth = liveAfter.heapUsed - liveBefore.heapUsed;
+    b.report.add({
+      figure: `${label}: live heap after full GC`,
+      direct: '—',
+      sidecar: `${mb(liveBefore.heapUsed)} → ${mb(liveAfter.heapUsed)} (RSS then ${mb(liveBefore.rss)} → ${mb(liveAfter.rss)})`,
+      diff: `${heapGrowth >= 0 ? '+' : ''}${mb(heapGrowth)}`,
+      goal: 'flat (≤ +8 MB)',
+      met: heapGrowth <= 8 * 2 ** 20,
     });
     b.report.add({
       figure: `${label}: caller sockets`,

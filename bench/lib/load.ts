@@ -24,9 +24,12 @@ function snapshot(): Snapshot {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const f = stat.slice(close + 2).split(' ');
-      // utime + stime + the same of reaped children: the CPU of a child (a sidecar, a
-      // Postgres backend) that exits during the figure stays counted, with its parent.
-      perPid.set(Number(name), { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      // utime + stime; for this process also its reaped children's (cutime + cstime), so
+      // a child started and stopped within the figure (the ingest writer, a fresh sidecar)
+      // stays counted. Not for others: a long-lived process reaped mid-figure would add
+      // its whole life at once.
+      const reaped = Number(name) === process.pid ? Number(f[13]) + Number(f[14]) : 0;
+      perPid.set(Number(name), { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + reaped });
     } catch {
       // gone
     }
@@ -45,7 +48,11 @@ export class LoadMeter {
     }
   }
 
-  /** "machine 1.62 of 2 cores busy: bench 1.20, postgres 0.18, other processes 0.24". */
+  /**
+   * "machine 1.62 of 2 cores busy: bench 1.20, postgres 0.18, other processes 0.24".
+   * Postgres counts its backends alive at the end (ours and anyone else's); the CPU of
+   * backends that exited during the figure shows under other processes.
+   */
   stop(): string | null {
     const a = this.#start;
     if (!a) return null;
@@ -64,6 +71,8 @@ export class LoadMeter {
       else if (p.comm === 'postgres') postgres += d;
     }
     const total = b.busy - a.busy;
+    bench = Math.min(bench, total);
+    postgres = Math.min(postgres, total - bench);
     const other = Math.max(0, total - bench - postgres);
     const cores = (ticks: number) => (ticks / 100 / seconds).toFixed(2);
     return `machine ${cores(total)} of ${availableParallelism()} cores busy: bench ${cores(bench)}, postgres ${cores(postgres)}, other processes ${cores(other)}`;
