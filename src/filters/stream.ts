@@ -3,21 +3,25 @@
 // applied, and holds back the tail that still could. A match split over several chunks is
 // therefore seen whole before any of it is sent.
 //
-// Why the hold-back is enough: a rule's matches are at most `maxMatchLength` (H) long, and a
-// detector may look one character past a match (whole-word checks). With `end` characters
-// seen, a match that more text could create, extend or cancel starts at `end - H` or later;
-// a match starting before that is final. So text before `end - H` is decided, except that a
-// final match reaching past that point is released only whole (held from its start), and a
-// match running to the very end of the text seen (a detector under-declaring H) waits, up
-// to the cap, since the next character may still grow or cancel it. H is the longest over
-// the enforced block and redact rules; rules that only record (flag, or monitor policies)
+// What is held back: for each enforced block or redact rule, its undecided point is where a
+// match that more text could still create, extend or cancel may begin. A scanner with
+// `pendingFrom` says where that is (the start of a word that could still become a term, of a
+// token that could still become a key); its answer is trusted up to the rule's bound H
+// (`maxMatchLength`, capped): a match is at most H long and a detector may look one character
+// past it (whole-word checks), so a match starting before `end - H` is final whatever the
+// scanner says. A scanner without `pendingFrom` holds H. The text before the earliest
+// undecided point over these rules is decided, except that a final match reaching past that
+// point is released only whole (held from its start), and a match running to the very end
+// of the text seen (a detector under-declaring H) waits, up to the cap, since the next
+// character may still grow or cancel it. Rules that only record (flag, or monitor policies)
 // hold nothing back and keep their own, separate frontier for findings.
 //
 // Why each push costs the delta plus the hold-back, not the whole text: each rule rescans
 // only from its own H before the first undecided character (context for look-behind such
 // as word boundaries; a match seen only because that context is cut off ends before the
-// undecided point and is skipped), or from the start of its last match if that match
-// crosses this point, so the rescan keeps step with a scan of the whole text.
+// undecided point and is skipped), or from the start of a recorded match that crosses that
+// point, so the rescan keeps step with a scan of the whole text.
+// `pendingFrom` is given the same window and told to look only at its last H characters.
 //
 // The cap (maxHoldBack) bounds H for detectors that report `Infinity` or more than it.
 // A match longer than the cap can then slip out in part: its start may be released before
@@ -85,8 +89,6 @@ export class StreamFilter {
   readonly #hash: HashFn;
   /** The most text held back for one undecided match (opts.maxHoldBack). */
   readonly #cap: number;
-  /** Hold-back for output: the longest match of an enforced block or redact rule. */
-  readonly #hold: number;
   /** Hold-back for findings of rules that only record (flag, or monitor policies). */
   readonly #recordHold: number;
   /** Everything pushed, for text(). */
@@ -114,7 +116,6 @@ export class StreamFilter {
       const state: RuleState = { rule, scanner: rule.scanner, role, hold, label: redactionLabel(rule.detector), locations: [], overlong: false, failure: undefined };
       return [state];
     });
-    this.#hold = Math.max(0, ...this.#rules.filter((r) => r.role !== 'record').map((r) => r.hold));
     this.#recordHold = Math.max(0, ...this.#rules.filter((r) => r.role === 'record').map((r) => r.hold));
   }
 
@@ -173,9 +174,9 @@ export class StreamFilter {
   /** Scans the window and releases what is decided; `final` when no more text will come. */
   #advance(final: boolean): StreamStep {
     const end = this.#base + this.#window.length;
-    const decided = final ? end : end - this.#hold;
     const released = this.#released;
     const scan = this.#scan();
+    const decided = final ? end : this.#undecided(end);
     const block = this.#blockPoint(scan, decided, end, final);
     if (block.at !== undefined) return this.#block(scan, block.at);
 
@@ -231,20 +232,64 @@ export class StreamFilter {
   }
 
   /**
+   * The first undecided character over the enforced block and redact rules: the earliest of
+   * their undecided points. A rule that failed is skipped (#blockPoint stops the stream).
+   */
+  #undecided(end: number): number {
+    let point = end;
+    for (const state of this.#rules) {
+      if (state.role === 'record' || state.failure !== undefined) continue;
+      point = Math.min(point, this.#pendingFrom(state, end));
+    }
+    return point;
+  }
+
+  /**
+   * One rule's undecided point: `end - H`, or later where the scanner's `pendingFrom` says
+   * so. The scanner sees the window its scan saw, told to look from `end - H` on, without a
+   * trailing high surrogate (the character is not complete yet). An answer out of range
+   * claims nothing; a scanner that throws is marked failed, as a throwing scan is.
+   */
+  #pendingFrom(state: RuleState, end: number): number {
+    const floor = end - state.hold;
+    const pendingFrom = state.scanner.pendingFrom;
+    if (pendingFrom === undefined || state.hold === 0) return floor;
+    const start = Math.max(this.#base, this.#scanFrom(state));
+    const stop = isHighSurrogate(this.#window.charCodeAt(end - 1 - this.#base)) ? end - 1 : end;
+    const text = this.#slice(start, stop);
+    const from = Math.max(0, floor - start);
+    let pending: number;
+    try {
+      pending = pendingFrom.call(state.scanner, text, Math.min(from, text.length));
+    } catch (err) {
+      state.failure = err ?? new Error('detector threw');
+      return floor;
+    }
+    if (!Number.isInteger(pending) || pending < 0) return floor;
+    return Math.max(floor, start + Math.min(pending, text.length));
+  }
+
+  /**
    * Where a rule's rescan starts: its hold-back before the first undecided character, so a
    * match seen only because the window cuts off what precedes it (a word boundary that is
-   * not one) ends before that character and is skipped. If the rule's last match crosses
-   * that point, the rescan starts at that match instead: starting inside it would let the
-   * scanner find a different match there (the tail of one token read as the start of
-   * another) and lose step with what a scan of the whole text finds.
+   * not one) ends before that character and is skipped. If one of the rule's recorded
+   * matches crosses that point (not only the last one: the last may lie wholly after it),
+   * the rescan starts at that match instead: starting inside it would let the scanner find
+   * different matches from there on (the tail of one token read as the start of another,
+   * card numbers grouped differently) and lose step with what a scan of the whole text finds.
    */
   #scanFrom(state: RuleState): number {
     const frontier = state.role === 'record' ? this.#recorded : this.#released;
     const from = frontier - state.hold;
-    const last = state.locations.at(-1);
+    // Recorded matches are in order and do not overlap: the one that may cross `from` is the
+    // earliest that ends after it (walking back over those, usually none or one).
+    const locations = state.locations;
+    let i = locations.length;
+    while (i > 0 && locations[i - 1]!.end > from) i--;
+    const crossing = locations[i];
     // A match that started more than twice the cap back is one that outgrew the cap; its
     // start is let go so that the window stays bounded.
-    if (last && last.end > from && last.start < from && last.start >= frontier - 2 * this.#cap) return last.start;
+    if (crossing && crossing.start < from && crossing.start >= frontier - 2 * this.#cap) return crossing.start;
     return from;
   }
 

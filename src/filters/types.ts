@@ -38,9 +38,35 @@ export interface SyncScanner {
   scan(text: string): Span[];
   /**
    * Upper bound on a match's length in the original text (UTF-16 units). A stream filter
-   * holds back this much text at most; `Infinity` when the detector cannot bound it.
+   * holds back this much text at most; `Infinity` when the detector cannot bound it. It is
+   * also the whole hold-back of a scanner without `pendingFrom`.
    */
   readonly maxMatchLength: number;
+  /**
+   * Where the undecided tail of a text begins, for a stream filter that has seen `text` so
+   * far and will see more. Returns the smallest offset `p` at which a match could begin
+   * that more text could still create, extend, shorten or cancel: for every continuation
+   * `more`, the spans of `scan(text + more)` that start before `p` are exactly the spans of
+   * `scan(text)` that start before `p`. Text before `p` is decided for this scanner.
+   *
+   * - `from <= p <= text.length`. `p` must never be later than the start of a span that
+   *   more text can still change (too late lets part of a match out); earlier is always
+   *   safe, and `from` is the answer that claims nothing.
+   * - Nothing before `from` needs rechecking: the caller has already decided that text
+   *   (every match there is at most `maxMatchLength` long and started before
+   *   `text.length - maxMatchLength`), so an implementation looks only at the tail from
+   *   `from` (and at what precedes it for context) and costs O(text.length - from). It may
+   *   assume that no match is longer than `maxMatchLength`.
+   * - `text` may begin anywhere in a longer stream (the caller cuts its window); an
+   *   implementation must not conclude from that edge that a match cannot begin after it.
+   * - `text` never ends in the first half of a surrogate pair (the caller keeps that unit
+   *   back and passes what precedes it).
+   *
+   * Optional: without it, a stream filter holds back `maxMatchLength` (capped) for the
+   * scanner, whatever the text. User-written patterns and detectors that cannot tell a
+   * match in progress from prose leave it out.
+   */
+  pendingFrom?(text: string, from: number): number;
 }
 
 export interface AsyncVerdict {

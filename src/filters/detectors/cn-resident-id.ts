@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
+import { isDigit, trailingRun } from './lib/pending.js';
 
 // GB 11643-1999 citizen identity number: 6-digit address code, 8-digit birth date,
 // 3-digit sequence, ISO 7064 MOD 11-2 check character (0-9 or X). The older 15-digit form
@@ -42,6 +43,17 @@ function isResidentId(id: string, today: Date): boolean {
   );
 }
 
+/**
+ * A candidate in progress, or one the next character could cancel, is the run of digits
+ * (and one check character X) that ends the text: undecided from its first digit.
+ */
+function pendingFrom(text: string, from: number): number {
+  const last = text.charCodeAt(text.length - 1);
+  const digitsEnd = text.length > from && (last === 88 || last === 120) ? text.length - 1 : text.length;
+  const start = trailingRun(text.slice(0, digitsEnd), from, isDigit);
+  return start < digitsEnd ? start : text.length;
+}
+
 const options = z.strictObject({});
 type CnResidentIdOptions = z.output<typeof options>;
 
@@ -49,6 +61,7 @@ function create(): SyncScanner {
   return {
     kind: 'sync',
     maxMatchLength: LENGTH,
+    pendingFrom,
     scan(text: string): Span[] {
       const spans: Span[] = [];
       const today = new Date();

@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
+import { pendingDigitRun } from './lib/pending.js';
 
-// Runs of 12 to 57 digits, in groups separated by one space or dash, not glued to letters
-// or digits (a longer run is cut where a group ends). A run can hold more than a card (a
-// card after an account number, say), so its groups are tried as windows: the longest
+// Runs of at least 12 digits, in groups separated by one space or dash, not glued to letters
+// or digits: a maximal sequence of such groups, less its first group if a letter touches it
+// on the left and its last if one touches it on the right. A run can hold more than a card
+// (a card after an account number, say), so its groups are tried as windows: the longest
 // window at the leftmost group that has a known network's prefix and length and passes
-// Luhn. Bounded, and separator and digit never overlap: linear (see lib/matches.ts).
-const RUN = /(?<![0-9A-Za-z])\d(?:[ -]?\d){11,56}(?![0-9A-Za-z])/g;
+// Luhn. A run is read whole, however long: cutting it at a fixed length made what was found
+// depend on where the run began (a card after eleven groups of digits went unseen, and a
+// stream filter, which sees a run from somewhere in its middle, disagreed with a scan of the
+// whole text). Separator and digit never overlap and the edges are checked in code, so the
+// pattern never backtracks: linear.
+const SEQUENCE = /\d(?:[ -]?\d)*/g;
 
 /** Card numbers have 12-19 digits; with a separator between every digit, 37 characters. */
 const MAX_LENGTH = 19 * 2 - 1;
@@ -90,6 +96,31 @@ function cardsInRun(run: string, offset: number, spans: Span[]): void {
   }
 }
 
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isSeparator(c: number): boolean {
+  return c === 32 || c === 45;
+}
+
+/** The run in a maximal sequence at `index`, as [start, end), or null if it has none. */
+function runOf(text: string, index: number, sequence: string): [number, number] | null {
+  let start = index;
+  let end = index + sequence.length;
+  if (isAsciiAlnum(text.charCodeAt(start - 1))) {
+    while (start < end && !isSeparator(text.charCodeAt(start))) start++;
+    start++;
+  }
+  if (isAsciiAlnum(text.charCodeAt(end))) {
+    while (end > start && !isSeparator(text.charCodeAt(end - 1))) end--;
+    end--;
+  }
+  let digits = 0;
+  for (let i = start; i < end; i++) if (!isSeparator(text.charCodeAt(i))) digits++;
+  return digits >= 12 ? [start, end] : null;
+}
+
 function digitsOf(run: string, start: number, end: number): string {
   return run.slice(start, end).replace(/[ -]/g, '');
 }
@@ -101,9 +132,15 @@ function create(): SyncScanner {
   return {
     kind: 'sync',
     maxMatchLength: MAX_LENGTH,
+    // A run that reaches the end may still grow, be cut into groups differently or be
+    // cancelled by a letter.
+    pendingFrom: pendingDigitRun,
     scan(text: string): Span[] {
       const spans: Span[] = [];
-      forEachMatch(RUN, text, (m) => cardsInRun(m[0], m.index, spans));
+      forEachMatch(SEQUENCE, text, (m) => {
+        const run = runOf(text, m.index, m[0]);
+        if (run !== null) cardsInRun(text.slice(run[0], run[1]), run[0], spans);
+      });
       return spans;
     },
   };
@@ -122,6 +159,7 @@ export const creditCard: Detector<CreditCardOptions> = {
       { text: 'Mastercard 2-series 2223003122003222', matches: ['2223003122003222'] },
       { text: 'acct 12345678 card 4012 8888 8888 1881', matches: ['4012 8888 8888 1881'] },
       { text: 'diners 3056 9309 0259 04', matches: ['3056 9309 0259 04'] },
+      { text: `after a long run ${'0000 '.repeat(12)}4111 1111 1111 1111`, matches: ['4111 1111 1111 1111'] },
     ],
     negative: [
       { text: 'Visa 4111 1111 1111 1112 fails Luhn' },

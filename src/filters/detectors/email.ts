@@ -78,6 +78,38 @@ function isTld(label: string): boolean {
   return true;
 }
 
+/**
+ * Two things can still change at the end of a text: an address whose domain runs to the
+ * end (it may grow, lose its TLD, meet a second `@`), and a local part that an `@` yet to
+ * come would complete. Both start where the local part before their `@` starts.
+ */
+function pendingFrom(text: string, from: number): number {
+  const end = text.length;
+  // The domain of the last `@`, if it runs to the end (a domain longer than allowed is no
+  // address, whatever follows).
+  let domain = end;
+  for (;;) {
+    const cp = codePointBefore(text, domain);
+    if (cp < 0 || !isDomainChar(cp) || end - domain > MAX_DOMAIN) break;
+    domain -= width(cp);
+  }
+  if (end - domain <= MAX_DOMAIN && text.charCodeAt(domain - 1) === 64) {
+    const start = localStart(text, domain - 1);
+    if (start >= 0) return Math.max(from, Math.min(start, end));
+  }
+  // The local part of an `@` to come: the run of local characters that ends the text, from
+  // its first character that is not a dot. A run longer than a local part may be is none.
+  let local = end;
+  for (;;) {
+    const cp = codePointBefore(text, local);
+    if (cp < 0 || !(cp === DOT || isLocalChar(cp))) break;
+    local -= width(cp);
+    if (end - local > MAX_LOCAL) return end;
+  }
+  while (local < end && text.charCodeAt(local) === DOT) local++;
+  return Math.max(from, local);
+}
+
 const options = z.strictObject({});
 type EmailOptions = z.output<typeof options>;
 
@@ -85,6 +117,7 @@ function create(): SyncScanner {
   return {
     kind: 'sync',
     maxMatchLength: MAX_LENGTH,
+    pendingFrom,
     scan(text: string): Span[] {
       const spans: Span[] = [];
       // Each `@` is looked at once; the local part never reads past the previous `@`.

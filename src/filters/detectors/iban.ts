@@ -4,9 +4,27 @@ import { forEachMatch } from './lib/matches.js';
 
 // Country code, two check digits, then the BBAN, printed in groups of four or not at all.
 // The candidate may run on into the next word; the country's IBAN length says where the
-// IBAN ends, and ISO 7064 mod-97 decides.
-// Bounded and unambiguous: linear (see lib/matches.ts).
+// IBAN ends, and ISO 7064 mod-97 decides. The next candidate is looked for right after the
+// IBAN, or, when there is none, right after the candidate's start: a candidate that runs on
+// must not hide an IBAN that begins inside it (`ref AB12 then GB29…`, two IBANs in a row).
+// So a match depends only on the 70 or so characters from its start, which is also what a
+// stream filter's window needs. Bounded and unambiguous: linear (see lib/matches.ts),
+// at most a candidate's length (64) of work per place a candidate may start.
 const CANDIDATE = /(?<![0-9A-Za-z])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}/g;
+
+/**
+ * Every text that more text could turn into a CANDIDATE (its prefixes, with the group count
+ * read as up to 30), anchored at the end. A candidate can still change only while it runs to
+ * the end (a longer one may be read, the IBAN may end where a word goes on), so the earliest
+ * such prefix is where the undecided tail begins.
+ */
+const CANDIDATE_PREFIX = /(?<![0-9A-Za-z])[A-Za-z](?:[A-Za-z](?:\d(?:\d(?: ?[A-Za-z0-9]){0,30} ?)?)?)?$/g;
+
+function pendingFrom(text: string, from: number): number {
+  CANDIDATE_PREFIX.lastIndex = from;
+  const found = CANDIDATE_PREFIX.exec(text);
+  return found === null ? text.length : found.index;
+}
 
 /** 34 characters with a space between every two at most. */
 const MAX_LENGTH = 34 * 2 - 1;
@@ -64,15 +82,18 @@ function create(): SyncScanner {
   return {
     kind: 'sync',
     maxMatchLength: MAX_LENGTH,
+    pendingFrom,
     scan(text: string): Span[] {
       const spans: Span[] = [];
       forEachMatch(CANDIDATE, text, (m) => {
+        CANDIDATE.lastIndex = m.index + 1;
         const end = ibanEnd(m[0]);
         if (end < 0) return;
         // The IBAN must end where a group ends, not inside a longer code.
         const after = m.index + end;
         if (after < text.length && isAlnum(text.charCodeAt(after))) return;
         spans.push({ start: m.index, end: after });
+        CANDIDATE.lastIndex = after;
       });
       return spans;
     },
@@ -91,6 +112,8 @@ export const iban: Detector<IbanOptions> = {
       { text: 'FR14 2004 1010 0505 0001 3M02 606 / NL91ABNA0417164300', matches: ['FR14 2004 1010 0505 0001 3M02 606', 'NL91ABNA0417164300'] },
       { text: 'Swiss account CH93 0076 2011 6238 5295 7 REF 42', matches: ['CH93 0076 2011 6238 5295 7'] },
       { text: 'lower case: es91 2100 0418 4502 0005 1332', matches: ['es91 2100 0418 4502 0005 1332'] },
+      { text: 'ref AB12 then GB29NWBK60161331926819', matches: ['GB29NWBK60161331926819'] },
+      { text: 'NL91ABNA0417164300 DE89 3704 0044 0532 0130 00', matches: ['NL91ABNA0417164300', 'DE89 3704 0044 0532 0130 00'] },
     ],
     negative: [
       { text: 'Bad checksum DE88 3704 0044 0532 0130 00' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
+import { firstIn, trailingRun } from './lib/pending.js';
 
 // Both patterns are bounded (at most 45 characters from any start), so linear (see
 // lib/matches.ts).
@@ -82,6 +83,28 @@ function v4Spans(text: string): Span[] {
   return spans;
 }
 
+function isAddressUnit(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+}
+
+/** What may not precede an address of either form. */
+function isWordUnit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * Addresses are hex digits, `:` and `.`: one in progress, or one the next character could
+ * cancel, lies in the run of those that ends the text. Neither form may start right after
+ * a letter, digit or underscore, so when one precedes the run (`since`, `face` in `surface`)
+ * only an IPv4 address after a `:` or `.` inside it could start there.
+ */
+function pendingFrom(text: string, from: number): number {
+  const run = trailingRun(text, from, isAddressUnit);
+  if (!isWordUnit(text.charCodeAt(run - 1))) return run;
+  const separator = firstIn(text, run, text.length, (c) => c === 46 || c === 58);
+  return separator < text.length ? separator + 1 : text.length;
+}
+
 const options = z.strictObject({});
 type IpAddressOptions = z.output<typeof options>;
 
@@ -89,6 +112,7 @@ function create(): SyncScanner {
   return {
     kind: 'sync',
     maxMatchLength: MAX_LENGTH,
+    pendingFrom,
     scan(text: string): Span[] {
       const v4 = text.includes('.') ? v4Spans(text) : [];
       const v6 = text.includes(':') ? v6Spans(text) : [];

@@ -62,6 +62,17 @@ function create(opts: KeywordsOptions): SyncScanner {
     // covers a term written in astral look-alikes with a mark on every letter plus some
     // padding; a stream hold-back misses only evasions padded beyond it.
     maxMatchLength: 4 * longest + 64,
+    // Undecided: the longest folded suffix that is the beginning of some term (a term that
+    // ends at the end is one too: the next character decides its word boundary), mapped
+    // back to the original. Boundaries before a term are not checked here: holding a word
+    // that cannot start a match only costs a little latency. Invisible characters after
+    // the last folded one can go: a match never begins on one.
+    pendingFrom(text: string, from: number): number {
+      if (from >= text.length) return text.length;
+      const folded = normalize(from === 0 ? text : text.slice(from));
+      const depth = automaton.suffixDepth(folded.text);
+      return from + folded.map[folded.text.length - depth]!;
+    },
     scan(text: string): Span[] {
       if (text.length === 0) return [];
       const folded = normalize(text);

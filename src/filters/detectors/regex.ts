@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { compileScanner, forEachMatch } from './lib/matches.js';
+import { PrefixMatcher } from './lib/prefix-closure.js';
 
 /**
- * Without a declared bound, a stream hold-back keeps this much text: a match longer than
- * this can be missed when it straddles chunks of a stream (a whole text is always scanned
- * whole). Rules that expect longer matches say so with `max_match_length`.
+ * Without a declared bound, a stream hold-back keeps this much text at most: a match longer
+ * than this can be missed when it straddles chunks of a stream (a whole text is always
+ * scanned whole). Rules that expect longer matches say so with `max_match_length`. Within
+ * the bound a stream holds back only what could still grow into a match, when the pattern
+ * can be analysed for that (prefix-closure.ts; RE2 has no partial-match API, so the pattern
+ * is rewritten into one matching every prefix of a match); for a pattern it cannot read, the
+ * whole bound.
  */
 const DEFAULT_MAX_MATCH_LENGTH = 1024;
 
@@ -39,7 +44,9 @@ function compileProblem(pattern: string, flags = ''): string | null {
 
 function create(opts: RegexOptions): SyncScanner {
   const re = compileScanner(opts.pattern, opts.flags);
-  return {
+  const flags = opts.flags ?? '';
+  const prefixes = PrefixMatcher.of([{ pattern: opts.pattern, ignoreCase: flags.includes('i'), dotAll: flags.includes('s') }]);
+  const scanner: SyncScanner = {
     kind: 'sync',
     maxMatchLength: opts.max_match_length ?? DEFAULT_MAX_MATCH_LENGTH,
     scan(text: string): Span[] {
@@ -48,6 +55,8 @@ function create(opts: RegexOptions): SyncScanner {
       return spans;
     },
   };
+  if (prefixes === null) return scanner;
+  return { ...scanner, pendingFrom: (text: string, from: number) => prefixes.pendingStart(text, from) };
 }
 
 const hosts = { pattern: '\\b[a-z0-9-]+\\.corp\\.example\\.com\\b', flags: 'i' };

@@ -2,14 +2,19 @@ import RE2 from 're2';
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { compileScanner, forEachMatch, groupSpan } from './lib/matches.js';
+import { PrefixMatcher } from './lib/prefix-closure.js';
 import { SpanCollector } from './lib/spans.js';
 import { negative, positive } from './secret/examples.js';
 import { SECRET_RULES, type SecretRule } from './secret/rules.js';
 
 /**
  * Default stream bound. It covers an RSA-4096 PEM block (about 3,300 characters) and the
- * longest usual JWTs; a stream filter holds back this much output, so a rule may lower it
- * (`max_match_length`) to trade that coverage for latency. A longer match is reported as
+ * longest usual JWTs. A stream filter holds back only the tail that could still become a
+ * secret (pendingFrom), and never more than this: a key block in progress is held from its
+ * BEGIN line until its END line arrives, so a lower bound would let the body of a longer
+ * key out before it can be recognised (a block rule still stops at the header; a redact
+ * rule would redact the header and send the body). A rule may lower it
+ * (`max_match_length`) where that trade is wanted. A longer match is reported as
  * consecutive pieces of at most this length, which together cover all of it.
  */
 const DEFAULT_MAX_MATCH_LENGTH = 4096;
@@ -58,13 +63,34 @@ function split(span: Span, max: number): Span[] {
   return pieces;
 }
 
+/**
+ * The undecided tail for a set of rules: where a match of one of their patterns could still
+ * be in progress. Every rule's match contains one of its keywords, so the prefilter never
+ * hides a match that more text could create. The rules are fixed: a pattern the analyser
+ * could not read is a bug, and fails loudly at load time.
+ */
+function prefixMatcher(rules: readonly CompiledRule[]): PrefixMatcher {
+  const matcher = PrefixMatcher.of(rules.map(({ rule }) => ({ pattern: rule.pattern })));
+  if (matcher === null) throw new Error('secret rules: a pattern cannot be analysed for streaming');
+  return matcher;
+}
+
+const ALL_RULES_PREFIXES = prefixMatcher(COMPILED);
+
 function create(opts: SecretOptions): SyncScanner {
   const excluded = new Set(opts.exclude ?? []);
   const rules = COMPILED.filter((c) => !excluded.has(c.rule.id));
   const max = opts.max_match_length ?? DEFAULT_MAX_MATCH_LENGTH;
+  const prefixes = excluded.size === 0 ? ALL_RULES_PREFIXES : prefixMatcher(rules);
   return {
     kind: 'sync',
     maxMatchLength: max,
+    // A match in progress is a prefix of one (prefix-closure.ts): ordinary prose waits only
+    // for its last word (`pass` could become `password = …`), a key in progress from its
+    // first character, a key block from its BEGIN line, an assignment from its name.
+    pendingFrom(text: string, from: number): number {
+      return prefixes.pendingStart(text, from);
+    },
     scan(text: string): Span[] {
       const worth = rulesWorthRunning(text);
       if (worth.size === 0) return [];

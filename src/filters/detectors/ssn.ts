@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch, groupSpan } from './lib/matches.js';
+import { pendingDigitRun } from './lib/pending.js';
 
 // A nine-digit number is everywhere (ids, amounts, ZIP+4 without the dash), so an SSN
 // needs the printed 3-2-4 shape with one consistent separator, or, written as nine bare
@@ -30,6 +31,10 @@ function create(): SyncScanner {
   return {
     kind: 'sync',
     maxMatchLength: MAX_LENGTH,
+    // The reported span is the number, the last part of a match: one in progress, or one
+    // that the next character could cancel, has its digits in the run that ends the text
+    // (a label being typed has no digits yet, and nothing of it is reported).
+    pendingFrom: pendingDigitRun,
     scan(text: string): Span[] {
       const spans: Span[] = [];
       forEachMatch(PATTERN, text, (m) => {

@@ -1,7 +1,8 @@
 // The stream filter with the registered detectors: for each sync detector, its own examples
 // (true and false positives, grouped by options) are joined into one long text, streamed
 // in random chunks, and must come out exactly as a one-shot evaluation of the whole text
-// would have it. This is where a detector's maxMatchLength meets the hold-back.
+// would have it. This is where a detector's maxMatchLength and pendingFrom meet the
+// hold-back (stream.property.test.ts mixes the examples more thoroughly).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DETECTORS } from '../../../src/filters/detectors/index.js';

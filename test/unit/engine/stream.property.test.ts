@@ -1,11 +1,15 @@
 // Property tests: however the output is cut into chunks, the stream filter sends exactly
 // what a one-shot scan of the whole text would allow, and nothing of a blocked match.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DETECTORS } from '../../../src/filters/detectors/index.js';
 import { evaluateSync } from '../../../src/filters/engine.js';
 import { applyRedactions } from '../../../src/filters/redact.js';
 import { StreamFilter } from '../../../src/filters/stream.js';
-import type { CompiledRule, Finding } from '../../../src/filters/types.js';
+import type { CompiledRule, Detector, Finding, SyncScanner } from '../../../src/filters/types.js';
+import { compilePolicy } from '../../../src/policy/compile.js';
 import { hash, literalScanner, oneShot, rule, secretScanner, split, wellFormed, wordScanner } from './support.js';
 
 // PROPERTY_RUNS raises the count for a longer hunt (e.g. 20000) without editing the test.
@@ -163,5 +167,145 @@ describe('StreamFilter properties', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+// The real detectors, each with its own pendingFrom: texts are mixed from whole examples,
+// random slices of them (matches cut anywhere, near misses) and filler, then cut into
+// random chunks. A pendingFrom that claims text is decided too early lets part of a match
+// out, or finds a match the whole text does not have: (d) and (e) then fail, and (f) checks
+// that they do.
+
+interface Corpus {
+  readonly name: string;
+  readonly scanner: SyncScanner;
+  readonly detector: string;
+  readonly texts: readonly string[];
+}
+
+/** One corpus per sync detector and set of example options. */
+function corpora(): Corpus[] {
+  const out: Corpus[] = [];
+  for (const detector of DETECTORS as readonly Detector[]) {
+    const groups = new Map<string, string[]>();
+    for (const example of [...detector.examples.positive, ...detector.examples.negative]) {
+      const key = JSON.stringify(example.options ?? {});
+      groups.set(key, [...(groups.get(key) ?? []), example.text]);
+    }
+    for (const [key, texts] of groups) {
+      const options = detector.options.safeParse(JSON.parse(key));
+      if (!options.success) continue;
+      const scanner = detector.create(options.data);
+      if (scanner.kind !== 'sync') continue;
+      // The ReDoS probe (5,001 characters) only makes the runs slow.
+      const short = texts.filter((t) => t.length < 1000);
+      if (short.length > 0) out.push({ name: `${detector.id} ${key}`, scanner, detector: detector.id, texts: short });
+    }
+  }
+  return out;
+}
+
+const CORPORA = corpora();
+
+/** Whole examples, slices of them, and filler, joined. */
+function mixedText(texts: readonly string[]): fc.Arbitrary<string> {
+  const example = fc.constantFrom(...texts);
+  const slice = fc
+    .tuple(example, fc.nat(), fc.nat())
+    .map(([t, a, b]) => t.slice(Math.min(a, b) % (t.length + 1), Math.max(a, b) % (t.length + 1)));
+  return fc.array(fc.oneof(example, slice, slice, filler), { maxLength: 8 }).map((parts) => parts.join(''));
+}
+
+function chunks(t: string): fc.Arbitrary<string[]> {
+  return fc.oneof(
+    fc.array(fc.nat({ max: 10_000 }), { maxLength: 40 }).map((cuts) => split(t, cuts)),
+    fc.constant(t.split('')),
+  );
+}
+
+/** Streams `pieces` with a cap above every example, as real-detectors.test.ts does. */
+function streamReal(rules: readonly CompiledRule[], pieces: readonly string[]): Streamed {
+  const filter = new StreamFilter(rules, { hash, maxHoldBack: 8192 });
+  const releases: string[] = [];
+  for (const piece of pieces) {
+    const step = filter.push(piece);
+    releases.push(step.release);
+    if (step.blocked) return { out: releases.join(''), blocked: true, releases, filter };
+  }
+  const last = filter.end();
+  releases.push(last.release);
+  return { out: releases.join(''), blocked: last.blocked, releases, filter };
+}
+
+/** The stream agrees with a one-shot evaluation of the whole text (redaction and record). */
+function agreesWithOneShot(rules: readonly CompiledRule[], text: string, pieces: readonly string[]): void {
+  const { out, blocked, filter } = streamReal(rules, pieces);
+  const expected = oneShot(rules, text);
+  expect({ out, blocked }).toEqual(expected);
+  expect(filter.findings().filter((f) => f.error !== undefined)).toEqual([]);
+  expect(filter.findings()).toEqual(oneShotFindings(rules, filter.text()));
+}
+
+const caseOf = (index: number) =>
+  mixedText(CORPORA[index]!.texts).chain((t) =>
+    fc.record({ index: fc.constant(index), text: fc.constant(t), pieces: chunks(t), block: fc.boolean() }),
+  );
+const realCase = fc.nat({ max: CORPORA.length - 1 }).chain(caseOf);
+
+function realRule(corpus: Corpus, scanner: SyncScanner, block: boolean): CompiledRule {
+  return rule(scanner, { action: block ? 'block' : 'redact', detector: corpus.detector, id: corpus.name });
+}
+
+/** The same scanner with a pendingFrom that says everything is decided. */
+function claimsTooMuch(scanner: SyncScanner): SyncScanner {
+  return { kind: 'sync', maxMatchLength: scanner.maxMatchLength, scan: (t) => scanner.scan(t), pendingFrom: (t) => t.length };
+}
+
+describe('StreamFilter properties with the real detectors', () => {
+  const POLICY_DIR = fileURLToPath(new URL('../../../policies/', import.meta.url));
+  let defaultRules: readonly CompiledRule[] = [];
+  beforeAll(async () => {
+    const text = await readFile(`${POLICY_DIR}default.yaml`, 'utf8');
+    defaultRules = (await compilePolicy(text, { fileName: 'default.yaml', dir: POLICY_DIR, env: {} })).rules;
+  });
+
+  it('every sync detector says where its undecided tail begins', () => {
+    for (const corpus of CORPORA) expect(typeof corpus.scanner.pendingFrom, corpus.name).toBe('function');
+  });
+
+  it('(d) each detector, blocking or redacting: whatever the chunking, exactly the one-shot result', () => {
+    fc.assert(
+      fc.property(realCase, ({ index, text, pieces, block }) => {
+        const corpus = CORPORA[index]!;
+        agreesWithOneShot([realRule(corpus, corpus.scanner, block)], text, pieces);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('(e) the default policy\'s rules together: whatever the chunking, exactly the one-shot result', () => {
+    const everything = [...new Set(CORPORA.flatMap((c) => c.texts)), 'project nightingale', 'Project Bluebird', 'skylark pro', 'operation redwood', 'build-01.corp.example.com'];
+    const cases = mixedText(everything).chain((t) => fc.record({ text: fc.constant(t), pieces: chunks(t) }));
+    fc.assert(
+      fc.property(cases, ({ text, pieces }) => agreesWithOneShot(defaultRules, text, pieces)),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('(f) catches a pendingFrom that claims too much, for every detector', () => {
+    // Per detector, not per corpus: for some patterns (`\p{L}+`) every match in progress
+    // runs to the end of the text, which the stream filter holds anyway.
+    const caught = new Set<string>();
+    CORPORA.forEach((corpus, index) => {
+      if (caught.has(corpus.detector)) return;
+      const result = fc.check(
+        fc.property(caseOf(index), ({ text, pieces, block }) => {
+          agreesWithOneShot([realRule(corpus, claimsTooMuch(corpus.scanner), block)], text, pieces);
+        }),
+        { numRuns: 2000, seed: 42, endOnFailure: true },
+      );
+      if (result.failed) caught.add(corpus.detector);
+    });
+    expect([...caught].sort()).toEqual([...new Set(CORPORA.map((c) => c.detector))].sort());
   });
 });

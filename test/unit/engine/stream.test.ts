@@ -143,6 +143,83 @@ describe('StreamFilter: failures', () => {
   });
 });
 
+describe('StreamFilter: pendingFrom', () => {
+  /** `tok_` and letters, with a pendingFrom that says what it is told to (and records calls). */
+  function tokens(pendingFrom: (text: string, from: number) => number, maxMatchLength = 40): { scanner: SyncScanner; calls: Array<[string, number]> } {
+    const inner = re2Scanner('tok_[a-z]+', '', maxMatchLength);
+    const calls: Array<[string, number]> = [];
+    const scanner: SyncScanner = {
+      kind: 'sync',
+      maxMatchLength,
+      scan: (text) => inner.scan(text),
+      pendingFrom(text, from) {
+        calls.push([text, from]);
+        return pendingFrom(text, from);
+      },
+    };
+    return { scanner, calls };
+  }
+  /** The honest answer: from the last `t`, `to`, `tok` or `tok_…` that ends the text. */
+  const honest = (text: string, from: number): number => {
+    const m = /(?:t|to|tok|tok_[a-z]*)$/.exec(text.slice(from));
+    return m === null ? text.length : from + m.index;
+  };
+
+  it('holds back only what the scanner says is undecided', () => {
+    const { scanner } = tokens(honest);
+    const filter = new StreamFilter([rule(scanner, { action: 'redact', detector: 'tok' })], { hash });
+    expect(filter.push('hello wor').release).toBe('hello wor');
+    expect(filter.push('ld, to').release).toBe('ld, ');
+    expect(filter.push('k_abc').release).toBe('');
+    expect(filter.push('def and').release).toBe('[REDACTED:tok] and');
+    expect(filter.end().release).toBe('');
+  });
+
+  it('never holds more than the bound, and looks only at the last bound of text', () => {
+    const { scanner, calls } = tokens(() => 0, 10);
+    const filter = new StreamFilter([rule(scanner, { action: 'redact', detector: 'tok' })], { hash });
+    expect(filter.push('a'.repeat(25)).release).toBe('a'.repeat(15));
+    const [text, from] = calls.at(-1)!;
+    expect(text.length - from).toBe(10);
+  });
+
+  it('treats an answer out of range as no answer: the bound', () => {
+    for (const answer of [-1, Number.NaN, 1.5, Infinity]) {
+      const { scanner } = tokens(() => answer, 10);
+      const filter = new StreamFilter([rule(scanner, { action: 'redact', detector: 'tok' })], { hash });
+      expect(filter.push('a'.repeat(25)).release.length, String(answer)).toBe(15);
+    }
+  });
+
+  it('fails closed when pendingFrom throws', () => {
+    const { scanner } = tokens(() => {
+      throw new Error('pending bug');
+    });
+    const filter = new StreamFilter([rule(scanner, { action: 'redact', id: 'bad' })], { hash });
+    expect(filter.push('hello')).toEqual({ release: '', blocked: true });
+    expect(filter.findings()).toEqual([expect.objectContaining({ rule: 'bad', action: 'block', error: 'Error: pending bug' })]);
+  });
+
+  it('never shows pendingFrom the first half of a surrogate pair', () => {
+    const { scanner, calls } = tokens(honest);
+    const filter = new StreamFilter([rule(scanner, { action: 'redact', detector: 'tok' })], { hash });
+    const out = [filter.push('a 😀'.slice(0, 3)).release, filter.push('😀'.slice(1)).release, filter.end().release];
+    expect(calls.every(([text]) => !/[\uD800-\uDBFF]$/.test(text))).toBe(true);
+    expect(out).toEqual(['a ', '😀', '']);
+  });
+
+  it('takes the earliest undecided point over the rules that act', () => {
+    const early = tokens(() => 0, 30).scanner;
+    const late = tokens((text) => text.length, 30).scanner;
+    const flagged = tokens(() => 0, 30).scanner;
+    const filter = new StreamFilter(
+      [rule(late, { action: 'block' }), rule(early, { action: 'redact' }), rule(flagged, { action: 'flag' })],
+      { hash },
+    );
+    expect(filter.push('x'.repeat(50)).release).toBe('x'.repeat(20));
+  });
+});
+
 describe('StreamFilter: flow', () => {
   it('releases clean text with a lag of at most the hold-back', () => {
     const filter = new StreamFilter([rule(wordScanner(['alpha', 'omega']), { action: 'block' })], { hash });

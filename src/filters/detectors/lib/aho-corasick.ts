@@ -129,6 +129,25 @@ export class AhoCorasick {
   }
 
   /**
+   * The length of the longest suffix of `text` that is a prefix of some term: the depth of
+   * the state the automaton is in after reading `text`. Every term occurrence that more text
+   * could complete, or that ends at the end of `text`, lies within that suffix.
+   */
+  suffixDepth(text: string): number {
+    const symbolOf = this.#symbolOf;
+    const dense = this.#dense;
+    const alphabet = this.#alphabet;
+    const denseStates = this.#denseStates;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const symbol = symbolOf[text.charCodeAt(i)]!;
+      if (symbol === 0) s = 0;
+      else s = s < denseStates ? dense[s * alphabet + symbol]! : this.#next(s, symbol);
+    }
+    return this.#depth[s]!;
+  }
+
+  /**
    * Every occurrence of every term, including overlapping ones, ordered by end (longest
    * first at the same end). Linear in the text plus the number of occurrences.
    */
