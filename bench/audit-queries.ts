@@ -15,12 +15,15 @@ import { parseArgs } from 'node:util';
 import { sql, type Compilable, type Kysely } from 'kysely';
 import pg from 'pg';
 import { encodeCursor, listQuery } from '../src/audit/queries.js';
-import { statsQuery } from '../src/audit/stats.js';
+import type { AuditRecord } from '../src/audit/record.js';
+import { searchWindows } from '../src/audit/search.js';
+import { STATS_SETTINGS, statsQuery } from '../src/audit/stats.js';
 import { loadConfig } from '../src/config.js';
 import type { DB } from '../src/db/schema.js';
 import { auditQuerySchema, parseQuery, statsQuerySchema, statsRange, toFilter } from '../src/http/admin/params.js';
 import { createLogger } from '../src/logger.js';
-import { startSidecar } from '../src/sidecar.js';
+import { uuidv7 } from '../src/ids.js';
+import { startSidecar, type RunningSidecar } from '../src/sidecar.js';
 import { seedAuditRecords } from './audit-seed.js';
 
 const { values: args } = parseArgs({
@@ -89,20 +92,28 @@ async function scenarios(db: Kysely<DB>): Promise<Scenario[]> {
     list('q', 'q=no-such-text (none)', 'q=zqxjkv'),
     list('q', 'q=nightingale&model=o3', 'q=nightingale&model=o3'),
     list('q', 'q=kubernetes, last 24 h', `q=kubernetes&from=${iso(now - DAY)}`),
+    list('q', 'q=nightingale, page 10 days back', `q=nightingale&cursor=${await cursorAt(now - 10 * DAY)}`),
     stats('24 h by hour', 'groupBy=hour'),
     stats('24 h by model', 'groupBy=model'),
     stats('24 h by caller', 'groupBy=caller'),
     stats('24 h by hour, model=gpt-4o', 'groupBy=hour&model=gpt-4o'),
     stats('1 h by minute', `groupBy=minute&from=${iso(now - HOUR)}`),
+    stats('24 h by hour, q=kubernetes', 'groupBy=hour&q=kubernetes'),
   ];
 }
 
-/** The SQL the API runs for a scenario, built by the same code from the same parameters. */
+/**
+ * The SQL the API runs for a scenario, built by the same code from the same parameters
+ * (for a text search, its first window: later ones differ only in their time bounds).
+ */
 function compiled(db: Kysely<DB>, s: Scenario): Compilable {
   const params = Object.fromEntries(new URLSearchParams(s.query));
   if (s.kind === 'list') {
     const q = parseQuery(auditQuerySchema, params);
-    return listQuery(db, toFilter(q), { limit: q.limit, cursor: q.cursor ?? null });
+    const page = { limit: q.limit, cursor: q.cursor ?? null };
+    const filter = toFilter(q);
+    const first = filter.q === undefined ? filter : searchWindows(filter, page.cursor, new Date(0), new Date()).next().value!;
+    return listQuery(db, first, page);
   }
   const q = parseQuery(statsQuerySchema, params);
   return statsQuery(db, { ...toFilter(q), ...statsRange(q) }, q.groupBy);
@@ -151,6 +162,42 @@ async function exportRun(adminUrl: string): Promise<string> {
     `(${Math.round(lines / s).toLocaleString('en')} rows/s); process RSS ${(rss0 / 1e6).toFixed(0)} MB -> peak ${(peak / 1e6).toFixed(0)} MB`;
 }
 
+/** Writes `n` records through the sidecar's own writer (so hash-chained), then times GET /audit/verify over them. */
+async function verifyRun(sidecar: RunningSidecar, n: number): Promise<string> {
+  // Two days ahead: a partition of its own (made ahead of time), so that writing and then
+  // deleting these leaves the seeded partitions and their visibility maps as they were.
+  const base = Date.now() + 2 * DAY;
+  for (let i = 0; i < n; i++) {
+    const receivedAt = new Date(base + i);
+    const record: AuditRecord = {
+      id: uuidv7(), receivedAt, completedAt: new Date(base + i + 500), durationMs: 500 + (i % 97) / 7, ttfbMs: 120.5,
+      method: 'POST', path: '/v1/chat/completions', route: 'chat.completions', model: 'gpt-4o-mini', returnedModel: 'gpt-4o-mini-2026',
+      stream: false, status: 200, upstreamStatus: 200, errorCode: null, upstreamError: null, keyFingerprint: '00000000002a',
+      clientIp: '10.0.0.1', caller: 'svc-verify', clientRequestId: null, upstreamRequestId: `req_${i}`, params: { temperature: 0.7 },
+      prompt: `verify benchmark prompt ${i} `.repeat(12), promptStorage: 'full', response: `a response ${i} `.repeat(8), responseStorage: 'full',
+      promptTokens: 80, completionTokens: 40, totalTokens: 120, cachedTokens: null, reasoningTokens: null, usageSource: 'upstream',
+      decision: 'allow', findings: [], policyVersion: 'v1', filterMs: 0.4, retries: 0, requestBytes: 400, responseBytes: 300, clientAborted: false,
+    };
+    sidecar.ctx.audit.write(record);
+    if (i % 5_000 === 4_999) await sidecar.ctx.audit.drain(60_000);
+  }
+  await sidecar.ctx.audit.drain(60_000);
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const t = performance.now();
+  const res = await fetch(`${sidecar.adminUrl}/audit/verify?from=${new Date(base).toISOString()}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const body = (await res.json()) as { ok: boolean; checked: number };
+  clearInterval(sampler);
+  const s = (performance.now() - t) / 1000;
+  // Leave the seeded data set as it was, for a run with --reuse.
+  await sql`delete from audit_records where caller = 'svc-verify' and received_at >= ${new Date(base)}`.execute(sidecar.ctx.database.db);
+  return `verify ${body.checked.toLocaleString('en')} chained records: ok=${body.ok} in ${s.toFixed(1)} s ` +
+    `(${Math.round(body.checked / s).toLocaleString('en')} records/s); process RSS ${(rss0 / 1e6).toFixed(0)} MB -> peak ${(peak / 1e6).toFixed(0)} MB`;
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'audit-bench-'));
   const policyDir = join(work, 'policies');
@@ -178,7 +225,7 @@ async function main(): Promise<void> {
     } else {
       if (present > 0) throw new Error(`schema ${SCHEMA} already holds records: pass --reuse, or another --schema`);
       log(`seeding ${ROWS.toLocaleString('en')} records into schema ${SCHEMA}`);
-      await seedAuditRecords(db, { rows: ROWS, log });
+      await seedAuditRecords(db, { rows: ROWS, maintenance: client, log });
     }
     const size = await client.query<{ heap: string; indexes: string }>(`
       select pg_size_pretty(sum(pg_table_size(inhrelid))) as heap, pg_size_pretty(sum(pg_indexes_size(inhrelid))) as indexes
@@ -198,16 +245,22 @@ async function main(): Promise<void> {
       log(line);
       if (args.explain) {
         const c = compiled(db, s).compile();
+        // As the API runs it: stats and searches in a transaction with their own settings.
+        await client.query('begin');
+        if (s.kind === 'stats') for (const [name, value] of STATS_SETTINGS) await client.query('select set_config($1, $2, true)', [name, value]);
+        if (s.query.includes('q=') && s.kind === 'list') await client.query(`select set_config('enable_indexscan', 'off', true)`);
         const plan = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${c.sql}`, c.parameters as unknown[]);
+        await client.query('commit');
         plans.push(`--- ${s.group}: ${s.name}  (GET ${s.kind === 'list' ? '/audit/requests' : '/audit/stats'}?${s.query.slice(0, 120)})\n${plan.rows.map((p) => p['QUERY PLAN']).join('\n')}`);
       }
     }
     const exported = await exportRun(sidecar.adminUrl);
+    const verified = await verifyRun(sidecar, 100_000);
     process.stdout.write(`\nEXPLAIN (ANALYZE, BUFFERS) of each request's SQL\n\n${plans.join('\n\n')}\n`);
     process.stdout.write(
       `\nAudit API at ${Number((await sql<{ n: number }>`select count(*) as n from audit_records`.execute(db)).rows[0]!.n).toLocaleString('en')} records, end to end over HTTP (ms)\n` +
         `${'group'.padEnd(9)}${'request'.padEnd(34)}${'items'.padStart(6)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'goal p95'.padStart(10)}\n` +
-        `${results.join('\n')}\n${exported}\n`,
+        `${results.join('\n')}\n${exported}\n${verified}\n`,
     );
   } finally {
     await sidecar.close();

@@ -13,6 +13,7 @@
 // 'nightingale' in 0.1% of them and 'kubernetes' in 1%, each ending with a unique ticket
 // number ('TCK-<n>') for needle-in-a-haystack searches.
 import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
 import type { DB } from '../src/db/schema.js';
 import { ensurePartitions } from '../src/db/partitions.js';
 
@@ -30,6 +31,11 @@ const WORDS = [
 
 export interface SeedOptions {
   readonly rows: number;
+  /**
+   * A connection to the same schema for the index builds and VACUUM, which take many
+   * minutes at 10 million rows: longer than the sidecar pool's query timeout allows.
+   */
+  readonly maintenance: pg.Client;
   readonly log: (line: string) => void;
 }
 
@@ -100,22 +106,19 @@ export async function seedAuditRecords(db: Kysely<DB>, opts: SeedOptions): Promi
   }
   await sql`drop table bench_prompts, bench_responses`.execute(db);
 
-  await db.connection().execute(async (conn) => {
-    // maintenance_work_mem: btree builds sort in memory, GIN builds batch in it. One
-    // connection, so the settings apply to the builds.
-    await sql`set maintenance_work_mem = '1GB'`.execute(conn);
-    await sql`set max_parallel_maintenance_workers = 2`.execute(conn);
-    for (const ix of indexes) {
-      const t = performance.now();
-      // pg_indexes shows a partitioned index as `ON ONLY <parent>`, which would index
-      // the parent alone: without ONLY it is built on every partition.
-      await sql.raw(ix.def.replace(' ON ONLY ', ' ON ')).execute(conn);
-      opts.log(`built ${ix.name} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    }
-  });
+  // maintenance_work_mem: btree builds sort in memory, GIN builds batch in it.
+  await opts.maintenance.query(`set maintenance_work_mem = '1GB'`);
+  await opts.maintenance.query('set max_parallel_maintenance_workers = 2');
+  for (const ix of indexes) {
+    const t = performance.now();
+    // pg_indexes shows a partitioned index as `ON ONLY <parent>`, which would index the
+    // parent alone: without ONLY it is built on every partition.
+    await opts.maintenance.query(ix.def.replace(' ON ONLY ', ' ON '));
+    opts.log(`built ${ix.name} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
   const t = performance.now();
   // VACUUM sets the visibility map, so index-only scans need not visit the heap, as
   // autovacuum would have done on a table that grew over a month.
-  await sql`vacuum (analyze) audit_records`.execute(db);
+  await opts.maintenance.query('vacuum (analyze) audit_records');
   opts.log(`vacuum analyze in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

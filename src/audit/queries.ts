@@ -107,21 +107,6 @@ export function listQuery(db: Kysely<DB>, filter: AuditFilter, page: { limit: nu
     .limit(page.limit + 1);
 }
 
-export async function listRecords(
-  db: Kysely<DB>,
-  filter: AuditFilter,
-  page: { limit: number; cursor: Cursor | null },
-): Promise<Page<ListedRow>> {
-  const rows = await listQuery(db, filter, page).execute();
-  const more = rows.length > page.limit;
-  const items = more ? rows.slice(0, page.limit) : rows;
-  const last = items[items.length - 1];
-  return {
-    items,
-    nextCursor: more && last ? encodeCursor({ receivedAt: new Date(last.received_at), id: last.id }) : null,
-  };
-}
-
 export async function getRecord(db: Kysely<DB>, id: string): Promise<AuditRow | null> {
   const row = await db.selectFrom('audit_records').selectAll().where('id', '=', id).executeTakeFirst();
   return row ?? null;

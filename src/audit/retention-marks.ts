@@ -30,7 +30,8 @@ export async function markPartitionRemoved(db: Kysely<any>, partition: string): 
 export async function deleteBatchBefore(db: Kysely<DB>, cutoff: Date, limit: number): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     with gone as (
-      delete from audit_records where (id, received_at) in (
+      -- The outer time condition too, so the delete itself visits only the old partitions.
+      delete from audit_records where received_at < ${cutoff} and (id, received_at) in (
         select id, received_at from audit_records where received_at < ${cutoff} limit ${limit})
       returning chain_id, chain_seq
     ), marked as (

@@ -43,6 +43,21 @@ const KEY_EXPR: Record<GroupBy, RawBuilder<unknown>> = {
   hour: sql`date_bin(interval '1 hour', received_at, timestamptz '2000-01-01 00:00:00+00')`,
 };
 
+/**
+ * Settings for the stats query's transaction only (SET LOCAL). The percentiles need each
+ * group's rows sorted, and a day is some 300k rows: in the default 4 MB of work_mem that
+ * sort spills to disk. JIT compilation costs more (~25 ms) than it saves here. With the
+ * default random_page_cost (4, for spinning disks) a range covering a whole day's
+ * partition is read from the table (~350 MB at 10M records) rather than from the covering
+ * time index (~95 MB): 1.1, the usual value for SSDs and cached data, makes it the index
+ * (~240 ms instead of ~430 ms for 24 hours by hour).
+ */
+export const STATS_SETTINGS = [
+  ['work_mem', '64MB'],
+  ['jit', 'off'],
+  ['random_page_cost', '1.1'],
+] as const;
+
 /** The stats query (exported so the benchmark can EXPLAIN exactly what the API runs). */
 export function statsQuery(db: Kysely<DB>, filter: AuditFilter & { from: Date; to: Date }, groupBy: GroupBy) {
   const q = db
@@ -74,7 +89,10 @@ export async function auditStats(
   filter: AuditFilter & { from: Date; to: Date },
   groupBy: GroupBy,
 ): Promise<StatsResult> {
-  const rows = await statsQuery(db, filter, groupBy).execute();
+  const rows = await db.transaction().execute(async (trx) => {
+    for (const [name, value] of STATS_SETTINGS) await sql`select set_config(${name}, ${value}, true)`.execute(trx);
+    return statsQuery(trx, filter, groupBy).execute();
+  });
   return {
     groupBy,
     from: filter.from.toISOString(),

@@ -4,9 +4,11 @@
 // Records are walked chain by chain in sequence order, in bounded pages, so memory stays
 // flat however many records the range holds; the first break ends the walk.
 //
-// What a range cannot show (see also the report of GET /audit/verify):
+// What verification cannot show:
 //   - the first record of each chain in the range is the anchor: its own hash is checked,
-//     not its link to records before the range (they may be gone to retention);
+//     not its link to records before the range (they may be gone to retention), and
+//     records missing at or below what retention removed of a chain (retention-marks.ts)
+//     are taken as removed by it;
 //   - records removed from the end of a chain leave nothing behind to notice;
 //   - someone able to rewrite a record and every later record of its chain, hashes
 //     included, makes a consistent chain: the hashes prove integrity against edits

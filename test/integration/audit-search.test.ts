@@ -120,6 +120,20 @@ describe.each(backends())('audit search on %s Postgres', (backend) => {
     expect(ids(await listAll(h, ''))).toHaveLength(records.length);
   });
 
+  it('pages a search through records spread over months, in order, each once', async () => {
+    const ages = [0.01, 0.5, 0.9, 1.5, 2.5, 6, 6, 6, 13, 40, 90, 200];
+    const spread = ages.map((d, i) => makeRecord({ receivedAt: new Date(NOW - d * 86_400_000 - i), prompt: `an old windowed-term ${i}`, caller: 'spread' }));
+    await seed(h, [...spread, makeRecord({ receivedAt: new Date(NOW - 3 * 86_400_000), prompt: 'not this one', caller: 'spread' })]);
+    const want = [...spread].sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime()).map((r) => r.id);
+    for (const limit of [1, 2, 5, 50]) {
+      expect((await listAll(h, 'q=windowed-term', limit)).map((r) => r.id), `limit ${limit}`).toEqual(want);
+    }
+    const sinceTwoDays = want.filter((id) => spread.find((r) => r.id === id)!.receivedAt.getTime() >= NOW - 2 * 86_400_000);
+    expect((await listAll(h, `q=windowed-term&from=${new Date(NOW - 2 * 86_400_000).toISOString()}`, 2)).map((r) => r.id)).toEqual(sinceTwoDays);
+    const beforeAWeek = want.filter((id) => spread.find((r) => r.id === id)!.receivedAt.getTime() < NOW - 7 * 86_400_000);
+    expect((await listAll(h, `q=windowed-term&to=${new Date(NOW - 7 * 86_400_000).toISOString()}`, 3)).map((r) => r.id)).toEqual(beforeAWeek);
+  });
+
   it('refuses a q that is too short, too long or holds NUL, naming q', async () => {
     for (const q of ['ab', 'x'.repeat(201), 'ab%00c']) {
       const r = await getJson(h, `/audit/requests?q=${q}`);

@@ -3,9 +3,9 @@
 // removed, records received outside the range and records of other writers are not breaks.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { recordHash } from '../../src/audit/chain.js';
+import { HashChain, recordHash } from '../../src/audit/chain.js';
+import { toRow } from '../../src/audit/record.js';
 import { applyRetention } from '../../src/audit/retention.js';
-import { AuditWriter } from '../../src/audit/writer.js';
 import type { AuditRow } from '../../src/db/schema.js';
 import { AUDITOR_TOKEN, backends, type Harness } from '../support/harness.js';
 import { getJson, makeRecord, seed, startAuditHarness } from './audit-support.js';
@@ -127,9 +127,12 @@ describe.each(backends())('audit verify on %s Postgres', (backend) => {
   });
 
   it('verifies each writer’s chain on its own, and counts unchained records', async () => {
-    const other = new AuditWriter({ db: db(), batchSize: 10, flushMs: 1, queueMax: 100, maxTextChars: 1000 });
-    for (let i = 0; i < 5; i++) other.write(makeRecord({ caller: 'other-writer' }));
-    await other.close();
+    // Another replica's writer: its own chain, interleaved in time with this one's.
+    const other = new HashChain('0190a7a0-0000-7000-8000-0000000000ff');
+    await db()
+      .insertInto('audit_records')
+      .values(Array.from({ length: 5 }, () => other.next(toRow(makeRecord({ caller: 'other-writer' }), 1_000_000))))
+      .execute();
     await seed(h, [makeRecord()]);
     const { id: _id, chain_id: _c, chain_seq: _s, prev_hash: _p, hash: _hsh, ...legacy } = restore((await chain())[0]!);
     await db().insertInto('audit_records').values({ ...legacy, id: '0190a7a0-0000-7000-8000-000000000001' }).execute();

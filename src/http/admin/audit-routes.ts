@@ -1,7 +1,8 @@
 // The audit API: the filtered, keyset-paged list, single records, stats, the streamed
 // export and hash-chain verification.
 import { Router } from 'express';
-import { getRecord, listRecords } from '../../audit/queries.js';
+import { listRecords } from '../../audit/list.js';
+import { getRecord } from '../../audit/queries.js';
 import { auditStats } from '../../audit/stats.js';
 import { verifyChains } from '../../audit/verify.js';
 import type { AppContext } from '../../context.js';
