@@ -58,6 +58,14 @@ function truncate(text: string | null, max: number): string | null {
   return `${text.slice(0, max)}\n[truncated: ${text.length - max} more characters]`;
 }
 
+/**
+ * Postgres text and jsonb cannot hold U+0000, and a client can send it (in a prompt, or as
+ * `\u0000` in JSON): it becomes U+FFFD so the record still lands.
+ */
+const NUL = /\u0000/g;
+const pgText = <T extends string | null>(s: T): T => (s === null ? s : (s.replace(NUL, '\uFFFD') as T));
+const pgJson = (value: unknown): string => JSON.stringify(value).replace(/\\u0000/g, '\\ufffd');
+
 export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
   return {
     id: r.id,
@@ -66,24 +74,24 @@ export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
     duration_ms: r.durationMs,
     ttfb_ms: r.ttfbMs,
     method: r.method,
-    path: r.path,
+    path: pgText(r.path),
     route: r.route,
-    model: r.model,
-    returned_model: r.returnedModel,
+    model: pgText(r.model),
+    returned_model: pgText(r.returnedModel),
     stream: r.stream,
     status: r.status,
     upstream_status: r.upstreamStatus,
     error_code: r.errorCode,
-    upstream_error: JSON.stringify(r.upstreamError),
+    upstream_error: pgJson(r.upstreamError),
     key_fingerprint: r.keyFingerprint,
     client_ip: r.clientIp,
-    caller: r.caller,
+    caller: pgText(r.caller),
     client_request_id: r.clientRequestId,
     upstream_request_id: r.upstreamRequestId,
-    params: JSON.stringify(r.params),
-    prompt: truncate(r.prompt, maxTextChars),
+    params: pgJson(r.params),
+    prompt: pgText(truncate(r.prompt, maxTextChars)),
     prompt_storage: r.promptStorage,
-    response: truncate(r.response, maxTextChars),
+    response: pgText(truncate(r.response, maxTextChars)),
     response_storage: r.responseStorage,
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,
@@ -92,7 +100,7 @@ export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
     reasoning_tokens: r.reasoningTokens,
     usage_source: r.usageSource,
     decision: r.decision,
-    findings: JSON.stringify(r.findings),
+    findings: pgJson(r.findings),
     policy_version: r.policyVersion,
     filter_ms: r.filterMs,
     retries: r.retries,

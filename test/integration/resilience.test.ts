@@ -76,6 +76,21 @@ describe('retries and hostile input', () => {
     expect(ready.status).toBe(200);
   });
 
+  it('records a call whose prompt and model hold NUL characters (Postgres text cannot)', async () => {
+    const res = await fetch(`${h.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-caller': 'nul-test' },
+      body: '{"model":"m\\u0000x","messages":[{"role":"user","content":"before \\u0000 after"}],"user":"u\\u0000"}',
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const rec = await latest();
+    const full = await (await h.admin(`/audit/requests/${rec.id}`)).json();
+    expect(full.caller).toBe('nul-test');
+    expect(full.prompt).toContain('before \ufffd after');
+    expect(full.model).toBe('m\ufffdx');
+  });
+
   it('fuzzed chat bodies never make the sidecar answer 5xx or crash', async () => {
     const message = fc.record({ role: fc.oneof(fc.constantFrom('user', 'system', 'assistant', 'tool'), fc.string()), content: fc.oneof(fc.string(), fc.constant(null), fc.array(fc.record({ type: fc.constantFrom('text', 'image_url', 'x'), text: fc.oneof(fc.string(), fc.integer()) }))) }, { requiredKeys: [] });
     await fc.assert(

@@ -1,6 +1,5 @@
 // The spool's knobs, its events and its stats: the vocabulary shared by the writer, the
 // shipper and the facade, and what the composition root maps to config, logs and /readyz.
-import type { AuditWriterStats } from '../writer.js';
 
 export interface SpoolLimits {
   /** Group commit: buffered entries are written and fsync'd at least this often. */
@@ -57,8 +56,18 @@ export type SpoolEvent =
 
 export type SpoolListener = (event: SpoolEvent) => void;
 
-export interface SpooledAuditStats extends AuditWriterStats {
-  /** (AuditWriterStats) queued: records not yet in Postgres; written: rows shipped by this process. */
+/** What every audit log reports (readiness and metrics read these). */
+export interface AuditLogStats {
+  readonly queued: number;
+  readonly written: number;
+  readonly dropped: number;
+  readonly writeErrors: number;
+  readonly lastError: string | null;
+  readonly lastWriteAt: Date | null;
+}
+
+export interface SpooledAuditStats extends AuditLogStats {
+  /** (AuditLogStats) queued: records not yet in Postgres; written: rows shipped by this process. */
   readonly accepting: boolean;
   readonly spoolBytes: number;
   readonly spoolSegments: number;
