@@ -122,8 +122,8 @@ function buildDocument(): JsonSchema {
       '/audit/verify': {
         get: operation(
           'auditor',
-          'Recomputes the hash chains of the records received in the range and reports the first break. ' +
-            'The first record of each chain in the range is its anchor (records before it may be gone to retention). No range: the whole log.',
+          'Recomputes the hash chains of the records received in the range and reports the first break (checking stops there). ' +
+            'The first record of each chain in the range is its anchor (records before it may be gone to retention); gaps that retention left are not breaks. No range: the whole log.',
           { parameters: queryParameters(verifyQuerySchema) },
           { '200': json(schemaOf(verifyResponse, 'output'), 'The verification'), ...badParams },
         ),
