@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { startStandin, type Standin } from '../../src/standin/index.js';
-import { ensureBuilt, startChild } from '../support/child.js';
+import { childEnv, ensureBuilt, startChild, withSearchPath } from '../support/child.js';
 import { backends, startHarness, type Harness } from '../support/harness.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -99,16 +99,7 @@ describe.runIf(backends().includes('server'))('durability against a real server'
       rmSync(dataDir, { recursive: true, force: true });
     });
     const url = viaProxy(SERVER!, tcp.port);
-    const env = {
-      UPSTREAM_URL: standin.url,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ADMIN_PORT: '0',
-      DATA_DIR: dataDir,
-      POLICY_DIR: 'policies',
-      ADMIN_TOKENS: 'kill-test-admin-token-00000000',
-      DATABASE_URL: `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    };
+    const env = childEnv({ upstreamUrl: standin.url, dataDir, adminToken: 'kill-test-admin-token-00000000', databaseUrl: withSearchPath(url, schema) });
     const first = startChild(env);
     const [, proxy] = await first.waitFor(/"proxy":"(http:\/\/[^"]+)"/);
     tcp.cut();

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { startStandin, type Standin } from '../../src/standin/index.js';
-import { ensureBuilt, startChild } from '../support/child.js';
+import { childEnv, ensureBuilt, startChild, withSearchPath } from '../support/child.js';
 
 const TOKEN = 'process-test-admin-token-000000';
 
@@ -36,23 +36,16 @@ describe('the sidecar as a process', () => {
   });
 
   it('drains in-flight streams on SIGTERM, records them, and exits 0; then serves 2,000 calls at concurrency 100, all recorded', async () => {
-    const env = {
-      UPSTREAM_URL: standin.url,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ADMIN_PORT: '0',
-      DATA_DIR: dataDir,
-      POLICY_DIR: 'policies',
-      ADMIN_TOKENS: TOKEN,
+    const env: Record<string, string> = {
+      ...childEnv({ upstreamUrl: standin.url, dataDir, adminToken: TOKEN, databaseUrl: process.env.TEST_DATABASE_URL }),
       LOG_LEVEL: 'info',
-      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
     };
     // Each run works in its own schema when on a server: the process reads search_path from the URL.
     const schema = `proc_${process.pid}_${Date.now().toString(36)}`;
     if (env.DATABASE_URL) {
       const db = await openDatabase({ url: env.DATABASE_URL, dataDir: null, schema });
       await db.close();
-      env.DATABASE_URL = `${env.DATABASE_URL}${env.DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      env.DATABASE_URL = withSearchPath(env.DATABASE_URL, schema);
     }
     const child = startChild(env);
     const [, proxy] = await child.waitFor(/"proxy":"(http:\/\/[^"]+)"/);

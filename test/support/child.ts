@@ -9,6 +9,25 @@ export function ensureBuilt(): void {
   execFileSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: root, stdio: 'inherit' });
 }
 
+/** The environment of a sidecar child against `upstreamUrl`, on random loopback ports. */
+export function childEnv(o: { upstreamUrl: string; dataDir: string; adminToken: string; databaseUrl?: string }): Record<string, string> {
+  return {
+    UPSTREAM_URL: o.upstreamUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ADMIN_PORT: '0',
+    DATA_DIR: o.dataDir,
+    POLICY_DIR: 'policies',
+    ADMIN_TOKENS: o.adminToken,
+    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
+  };
+}
+
+/** A connection string whose sessions work in `schema` (a child process gets no other hint). */
+export function withSearchPath(url: string, schema: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
 export interface Child {
   readonly proc: ChildProcess;
   readonly output: () => string;
