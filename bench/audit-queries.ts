@@ -17,7 +17,7 @@ import { sql, type Compilable, type Kysely } from 'kysely';
 import pg from 'pg';
 import { encodeCursor, listQuery } from '../src/audit/queries.js';
 import type { AuditRecord } from '../src/audit/record.js';
-import { searchWindows } from '../src/audit/search.js';
+import { timeWindows } from '../src/audit/search.js';
 import { STATS_SETTINGS, statsQuery } from '../src/audit/stats.js';
 import { loadConfig } from '../src/config.js';
 import type { DB } from '../src/db/schema.js';
@@ -105,7 +105,7 @@ async function scenarios(db: Kysely<DB>): Promise<Scenario[]> {
 
 /**
  * The SQL the API runs for a scenario, built by the same code from the same parameters
- * (for a text search, its first window: later ones differ only in their time bounds).
+ * (its first time window: later ones differ only in their time bounds).
  */
 function compiled(db: Kysely<DB>, s: Scenario): Compilable {
   const params = Object.fromEntries(new URLSearchParams(s.query));
@@ -113,7 +113,7 @@ function compiled(db: Kysely<DB>, s: Scenario): Compilable {
     const q = parseQuery(auditQuerySchema, params);
     const page = { limit: q.limit, cursor: q.cursor ?? null };
     const filter = toFilter(q);
-    const first = filter.q === undefined ? filter : searchWindows(filter, page.cursor, new Date(0), new Date()).next().value!;
+    const first = timeWindows(filter, page.cursor, filter.from?.getTime() ?? -Infinity, new Date()).next().value!;
     return listQuery(db, first, page);
   }
   const q = parseQuery(statsQuerySchema, params);

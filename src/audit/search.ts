@@ -21,14 +21,23 @@ const GROWTH = 4;
  * The filters of successive windows, newest first, ending with one that reaches back to
  * `from` (or to `oldest`, the oldest record). `now` stands in for an open upper end.
  */
-export function* searchWindows(filter: AuditFilter, cursor: Cursor | null, oldest: Date, now: Date): Generator<AuditFilter> {
-  const floor = Math.max(filter.from?.getTime() ?? -Infinity, oldest.getTime());
+export function searchWindows(filter: AuditFilter, cursor: Cursor | null, oldest: Date, now: Date): Generator<AuditFilter> {
+  return timeWindows(filter, cursor, Math.max(filter.from?.getTime() ?? -Infinity, oldest.getTime()), now);
+}
+
+/**
+ * Successive windows newest first, 1 h then four times longer each. The last one reaches
+ * back to `from` (or has no lower bound): it comes once a window would reach `floor` (ms;
+ * -Infinity for none) or span `lastSpanMs`. Each window keeps the filter's other
+ * conditions; together they cover the filter's range exactly once.
+ */
+export function* timeWindows(filter: AuditFilter, cursor: Cursor | null, floor: number, now: Date, lastSpanMs = Infinity): Generator<AuditFilter> {
   // Exclusive upper bound: the cursor's own millisecond stays in (its id decides there).
   const bounds = [filter.to?.getTime(), cursor ? cursor.receivedAt.getTime() + 1 : undefined].filter((t) => t !== undefined);
   let hi: number | undefined = bounds.length ? Math.min(...bounds) : undefined;
   for (let span = FIRST_WINDOW_MS; ; span *= GROWTH) {
     const lo = (hi ?? now.getTime()) - span;
-    if (lo <= floor) {
+    if (lo <= floor || span >= lastSpanMs) {
       yield { ...filter, to: hi === undefined ? undefined : new Date(hi) };
       return;
     }

@@ -63,4 +63,36 @@ describe.each(backends())('audit paging under concurrent inserts on %s Postgres'
       expect(a.receivedAt > b.receivedAt || (a.receivedAt === b.receivedAt && a.id > b.id), `${i}`).toBe(true);
     }
   });
+
+  it('pages through records spread over weeks, across the time windows, in keyset order', async () => {
+    const now = Date.now();
+    const HOUR = 3_600_000;
+    // Gaps of every size around the windows (1 h, 4 h, 16 h, 64 h, 256 h, the rest), a record
+    // from a clock ahead of ours, and a filter that only some match.
+    const offsets = [-2 * HOUR, 10_000, 30 * 60_000, 2 * HOUR, 4 * HOUR + 1, 7 * HOUR, 20 * HOUR, 30 * HOUR, 3 * 24 * HOUR, 5 * 24 * HOUR, 12 * 24 * HOUR, 20 * 24 * HOUR, 45 * 24 * HOUR];
+    const records = offsets.flatMap((o, i) => [
+      makeRecord({ receivedAt: new Date(now - o), caller: 'spread', model: i % 2 ? 'odd-model' : 'even-model' }),
+      makeRecord({ receivedAt: new Date(now - o), caller: 'spread', model: 'even-model' }),
+    ]);
+    await seed(h, records);
+    const order = (rs: typeof records) =>
+      [...rs].sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || (b.id > a.id ? 1 : b.id < a.id ? -1 : 0)).map((r) => r.id);
+    for (const [query, expected] of [
+      ['caller=spread', order(records)],
+      ['caller=spread&model=odd-model', order(records.filter((r) => r.model === 'odd-model'))],
+      [`caller=spread&from=${new Date(now - 6 * 24 * HOUR).toISOString()}`, order(records.filter((r) => r.receivedAt.getTime() >= now - 6 * 24 * HOUR))],
+    ] as const) {
+      for (const limit of [1, 3, 50]) {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const r: { status: number; body: any } = await getJson(h, `/audit/requests?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+          expect(r.status).toBe(200);
+          ids.push(...r.body.items.map((x: any) => x.id));
+          cursor = r.body.nextCursor;
+        } while (cursor);
+        expect(ids, `${query} limit=${limit}`).toEqual(expected);
+      }
+    }
+  });
 });
