@@ -190,7 +190,7 @@ function sampleRecord(i: number, prompt: string): AuditRecord {
 
 async function ingest(settings: IngestSettings): Promise<void> {
   const database = await openDatabase({ url: settings.url, dataDir: settings.dataDir, schema: settings.schema });
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   serve(
     {
       mem,

@@ -102,7 +102,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
   });
   try {
-    await migrateToLatest(database.db);
+    await migrateToLatest(database);
   } catch (err) {
     await database.close();
     throw err;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -14,6 +14,14 @@ export interface Database {
   readonly kind: 'server' | 'embedded';
   /** True when a trivial query answers within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Runs `fn` on a connection of its own, closed after: no client-side query timeout and
+   * statement_timeout 0, whatever the server or the connection string sets. For schema
+   * changes (migrations), where building an index over a big table may take far longer
+   * than any query of the pool may. The embedded database has one connection: `fn` gets
+   * the same `db` (it has no timeouts).
+   */
+  withoutTimeout<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -27,6 +35,8 @@ export interface DatabaseOptions {
   /** An already-open PGlite to use instead of opening one (tests, benchmarks). */
   readonly pglite?: PGlite;
   readonly poolSize?: number;
+  /** Client-side limit on every query of the pool (default 60 s). */
+  readonly queryTimeoutMs?: number;
   readonly onError?: (err: Error) => void;
 }
 
@@ -55,21 +65,44 @@ async function openServer(url: string, opts: DatabaseOptions): Promise<Database>
       await client.end();
     }
   }
-  const pool = new pg.Pool({
+  const connection = {
     connectionString: url,
-    max: opts.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  };
+  const pool = new pg.Pool({
+    ...connection,
+    max: opts.poolSize ?? 10,
     idleTimeoutMillis: 30_000,
     // Keep a dead server from holding a query (and the audit writer) forever.
-    query_timeout: 60_000,
-    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    query_timeout: opts.queryTimeoutMs ?? 60_000,
   });
-  // A client losing its server must not crash the process, idle (pool 'error') or checked
-  // out between two queries (pg then emits 'error' on the client, which pg-pool only
-  // listens to while idle). The next query reconnects.
+  watchErrors(pool, opts);
+  const withoutTimeout = async <T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T> => {
+    const single = new pg.Pool({ ...connection, max: 1 });
+    watchErrors(single, opts);
+    const dialect = new PostgresDialect({
+      pool: single,
+      onCreateConnection: async (conn) => void (await conn.executeQuery(CompiledQuery.raw('set statement_timeout to 0'))),
+    });
+    const db = new Kysely<DB>({ dialect });
+    try {
+      return await fn(db);
+    } finally {
+      await db.destroy();
+    }
+  };
+  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'server', withoutTimeout, async () => {});
+}
+
+/**
+ * A client losing its server must not crash the process, idle (pool 'error') or checked
+ * out between two queries (pg then emits 'error' on the client, which pg-pool only
+ * listens to while idle). The next query reconnects.
+ */
+function watchErrors(pool: pg.Pool, opts: DatabaseOptions): void {
   pool.on('error', (err) => opts.onError?.(err));
   pool.on('connect', (client) => client.on('error', (err) => opts.onError?.(err)));
-  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'server', async () => {});
 }
 
 async function openEmbedded(opts: DatabaseOptions): Promise<Database> {
@@ -91,16 +124,18 @@ async function openEmbedded(opts: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
   pool.on('error', (err) => opts.onError?.(err));
   const instance = pglite;
-  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'embedded', async () => {
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return wrap(db, 'embedded', (fn) => fn(db), async () => {
     if (owned) await instance.close();
   });
 }
 
-function wrap(db: Kysely<DB>, kind: Database['kind'], closeExtra: () => Promise<void>): Database {
+function wrap(db: Kysely<DB>, kind: Database['kind'], withoutTimeout: Database['withoutTimeout'], closeExtra: () => Promise<void>): Database {
   let closed = false;
   return {
     db,
     kind,
+    withoutTimeout,
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;
       try {

@@ -6,7 +6,7 @@ import { migrateToLatest } from './migrate.js';
 const config = loadConfig();
 const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
 try {
-  const applied = await migrateToLatest(database.db);
+  const applied = await migrateToLatest(database);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
 } finally {
   await database.close();

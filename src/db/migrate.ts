@@ -1,12 +1,25 @@
 // Runs the timestamp-named migrations in migrations/, then makes sure the audit
 // partitions exist.
-import { Migrator, sql, type Kysely, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, type MigrationProvider } from 'kysely';
 import { migrations } from '../../migrations/index.js';
+import type { Database } from './database.js';
 import { ensurePartitions } from './partitions.js';
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrateToLatest(db: Kysely<any>, now: Date = new Date()): Promise<string[]> {
+/**
+ * Given the Database, the migrations run on a connection of their own with no timeout: an
+ * index built over a big table at start-up takes what it takes, where the pool would give
+ * up after its query timeout (and roll the migration back). Kysely's migration lock (an
+ * advisory lock in the migration's transaction) still keeps replicas starting together
+ * from applying anything twice: the others wait for it, also without a timeout.
+ */
+export async function migrateToLatest(target: Database | Kysely<any>, now: Date = new Date()): Promise<string[]> {
+  if (target instanceof Kysely) return migrateOn(target, now);
+  return target.withoutTimeout((db) => migrateOn(db, now));
+}
+
+async function migrateOn(db: Kysely<any>, now: Date): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told which: with
   // several schemas on one server (tests, tenants) it would find another schema's table,
   // skip creating its own, then fail to lock it. So: the schema we work in.

@@ -27,8 +27,10 @@ export async function ensurePartitions(db: Kysely<any>, now: Date = new Date(), 
         with (autovacuum_vacuum_insert_scale_factor = 0.05)`.execute(db);
     } catch (err) {
       // Rows of that day already sit in the default partition (the clock jumped, or
-      // partitions lagged): they stay queryable there; retention handles them.
-      if (!/would be violated|overlap/i.test(String((err as Error).message))) throw err;
+      // partitions lagged): they stay queryable there; retention handles them. Or another
+      // replica, starting at the same moment, created the same partition first (`if not
+      // exists` does not cover a creation that is not yet committed).
+      if (!/would be violated|overlap|already exists|duplicate key/i.test(String((err as Error).message))) throw err;
     }
   }
 }

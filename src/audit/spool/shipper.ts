@@ -2,7 +2,8 @@
 // idempotently, records progress in the ledger, and deletes a sealed segment once all of
 // it is shipped. A failed insert keeps its batch in memory and is retried after a capped
 // backoff; kicks from new commits are ignored meanwhile, so an outage costs one attempt
-// per backoff, not one per group commit. Only one batch is held at a time.
+// per backoff, not one per group commit. Only one batch is held at a time; its rows go in
+// a few statements side by side (shipConnections).
 import { unlink } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { DB, NewAuditRow } from '../../db/schema.js';
@@ -19,7 +20,7 @@ export interface ShipperProps {
   /** The spool directory, where refused rows are kept. */
   readonly dir: string;
   readonly ledger: SpoolLedger;
-  readonly limits: Pick<SpoolLimits, 'batchRows' | 'batchMaxBytes' | 'readChunkBytes' | 'maxBackoffMs'>;
+  readonly limits: Pick<SpoolLimits, 'batchRows' | 'batchMaxBytes' | 'readChunkBytes' | 'shipConnections' | 'maxBackoffMs'>;
   readonly now: () => number;
   readonly onEvent: SpoolListener;
   /** Rows lost with a segment file that vanished (deleted by hand). */
@@ -201,15 +202,19 @@ export class Shipper {
 
   async #ship(batch: PendingBatch): Promise<void> {
     if (!batch.isolating) {
-      try {
-        await insertRows(this.#props.db, batch.rows);
+      // The parts go side by side on separate connections, and all of them settle before
+      // the batch is judged: a retry never overlaps a statement still running. A part that
+      // landed before another failed is shipped again with the batch and adds nothing.
+      const settled = await Promise.allSettled(splitRows(batch.rows, this.#props.limits.shipConnections).map((part) => insertRows(this.#props.db, part)));
+      const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+      const retryable = errors.find((err) => !isDataError(err));
+      if (retryable !== undefined) throw retryable;
+      if (errors.length === 0) {
         this.#shipped += batch.rows.length;
         batch.done = batch.rows.length;
         return;
-      } catch (err) {
-        if (!isDataError(err)) throw err;
-        batch.isolating = true;
       }
+      batch.isolating = true;
     }
     // A row is refused for what it holds: find it by inserting one row at a time, set it
     // aside, ship the rest. A retry resumes at `done` (the embedded database's connection
@@ -244,4 +249,16 @@ export class Shipper {
     }
     this.#props.ledger.remove(head.seq);
   }
+}
+
+/** A part is not worth its own statement below this many rows. */
+const MIN_PART_ROWS = 64;
+
+/** The rows in up to `parts` contiguous parts of about equal size. */
+export function splitRows<T>(rows: readonly T[], parts: number): (readonly T[])[] {
+  const n = Math.max(1, Math.min(parts, Math.floor(rows.length / MIN_PART_ROWS)));
+  const size = Math.ceil(rows.length / n);
+  const out: (readonly T[])[] = [];
+  for (let at = 0; at < rows.length; at += size) out.push(rows.slice(at, at + size));
+  return out;
 }

@@ -42,7 +42,11 @@ export interface SpooledAuditLogProps {
 
 /** Drop events are summed and told at most this often: a full disk must not flood the log. */
 const DROP_REPORT_MS = 1_000;
-/** Postgres takes at most 65,535 parameters per statement; a row has about 40 columns. */
+/**
+ * Rows per batch, at most (as AUDIT_BATCH_SIZE allows). The insert's parameters no longer
+ * grow with the rows (one array per column), but a batch is held in memory, and retried
+ * whole after an outage.
+ */
 const MAX_BATCH_ROWS = 1_600;
 
 export class SpooledAuditLog {

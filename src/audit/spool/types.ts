@@ -12,12 +12,18 @@ export interface SpoolLimits {
   readonly maxBytes: number;
   /** Most bytes buffered in memory while the disk refuses writes; past it records are dropped. */
   readonly maxBufferBytes: number;
-  /** Rows per insert statement (Postgres allows 65,535 parameters: about 1,600 rows). */
+  /** Rows read from the spool and shipped as one unit (split over `shipConnections` statements). */
   readonly batchRows: number;
   /** Most bytes of rows per insert statement, so a few huge prompts cannot make one batch huge. */
   readonly batchMaxBytes: number;
   /** Bytes read from a segment at a time; a chunk usually holds several batches. */
   readonly readChunkBytes: number;
+  /**
+   * Insert statements of one batch run side by side, each on its own connection: most of
+   * an insert's cost is the Postgres backend's CPU (trigram index upkeep), and one backend
+   * uses one core.
+   */
+  readonly shipConnections: number;
   /** Backoff between failed ship attempts (and spool retries) doubles up to this. */
   readonly maxBackoffMs: number;
 }
@@ -31,6 +37,7 @@ export const DEFAULT_SPOOL_LIMITS: SpoolLimits = Object.freeze({
   batchRows: 500,
   batchMaxBytes: 16 * 1024 * 1024,
   readChunkBytes: 1024 * 1024,
+  shipConnections: 2,
   maxBackoffMs: 5_000,
 });
 

@@ -1,8 +1,9 @@
 // The crash test kills a real process mid-flight, and a child process cannot run the
 // TypeScript sources (no tsx here, and dist/ may be stale or absent). So the spool and
 // the modules it imports at run time (found by following the relative imports that
-// survive transpiling; type-only ones disappear) are transpiled into a scratch directory.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// survive transpiling; type-only ones disappear) are transpiled into a scratch directory,
+// which sees the project's node_modules.
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -29,5 +30,7 @@ export function compileSpool(outDir: string): string {
     writeFileSync(out, outputText);
   }
   writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  // Packages the spool imports at run time (kysely) resolve from the project's install.
+  symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'), 'dir');
   return pathToFileURL(join(outDir, ENTRY.replace(/\.ts$/, '.js'))).href;
 }

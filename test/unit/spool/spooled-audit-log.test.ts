@@ -135,4 +135,17 @@ describe.each(backends())('SpooledAuditLog on the %s database', (backend) => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'rejected', id: bad.id }));
     expect(readdirSync(dir.path)).toContain('rejected.v1.spool');
   });
+
+  it('ships a batch as parts side by side, and still sets aside only the refused row', async () => {
+    const events: SpoolEvent[] = [];
+    const log = await open(events, { commitMs: 1_000, batchRows: 400, shipConnections: 3 });
+    const good = Array.from({ length: 399 }, () => makeRecord());
+    const bad = makeRecord({ status: 2 ** 40 });
+    const all = [...good.slice(0, 300), bad, ...good.slice(300)];
+    for (const r of all) void log.write(r);
+    expect(await log.drain(30_000)).toBe(true);
+    expect(await tdb.ids()).toEqual(new Set(good.map((r) => r.id)));
+    expect(log.stats().rejectedRecords).toBe(1);
+    expect(events.filter((e) => e.type === 'rejected')).toEqual([expect.objectContaining({ id: bad.id })]);
+  });
 });

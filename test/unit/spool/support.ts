@@ -65,7 +65,7 @@ export async function openTestDb(backend: Backend): Promise<TestDb> {
     schema,
     poolSize: 4,
   });
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   const outage = new Outage();
   const db = database.db.withPlugin(outage);
   return {
