@@ -100,13 +100,21 @@ function learn(cp: number): number {
   return STATE[cp]!;
 }
 
-// ASCII is the hot path: a table says what each byte becomes.
-const ASCII_COPY = 0;
-const ASCII_UPPER = 1;
-const ASCII_SPACE = 2;
-const ASCII_KIND = new Uint8Array(128).fill(ASCII_COPY);
-for (let c = 65; c <= 90; c++) ASCII_KIND[c] = ASCII_UPPER;
-for (const c of [9, 10, 11, 12, 13, 32]) ASCII_KIND[c] = ASCII_SPACE;
+// ASCII is the hot path: a table says what each byte becomes (whitespace becomes a space).
+const ASCII_FOLD = new Uint16Array(128);
+for (let c = 0; c < 128; c++) ASCII_FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
+for (const c of [9, 10, 11, 12, 13]) ASCII_FOLD[c] = 32;
+
+/**
+ * The folded text as code units, before it becomes a string: `units[0 .. length)` and the
+ * map (`map[length]` is the original's length). A scanner that reads code units anyway saves
+ * building a string of it.
+ */
+export interface FoldedUnits {
+  readonly units: Uint16Array;
+  readonly length: number;
+  readonly map: Int32Array;
+}
 
 /**
  * Folds `original` for matching. Linear: ASCII costs a table lookup per character (about
@@ -114,6 +122,14 @@ for (const c of [9, 10, 11, 12, 13, 32]) ASCII_KIND[c] = ASCII_SPACE;
  * phrase still matches across a line break.
  */
 export function normalize(original: string): NormalizedText {
+  const { units, length, map } = foldUnits(original);
+  // utf16le decoding copies code units as they are (lone surrogates included).
+  const text = Buffer.from(units.buffer, units.byteOffset, length * 2).toString('utf16le');
+  return { text, map };
+}
+
+/** {@link normalize} without the string: the same units and map. */
+export function foldUnits(original: string): FoldedUnits {
   const n = original.length;
   // Invariant: capacity >= emitted + units left to read + 1. ASCII never emits more than it
   // reads, so only a code point that folds to more units than it had can need more room.
@@ -126,17 +142,15 @@ export function normalize(original: string): NormalizedText {
     for (; i < n; i++) {
       const c = original.charCodeAt(i);
       if (c >= 0x80) break;
-      const kind = ASCII_KIND[c];
-      if (kind === ASCII_SPACE) {
+      const folded = ASCII_FOLD[c]!;
+      if (folded === 32) {
         if (lastWasSpace) continue;
-        out[k] = 32;
-        map[k++] = i;
         lastWasSpace = true;
       } else {
-        out[k] = kind === ASCII_UPPER ? c + 32 : c;
-        map[k++] = i;
         lastWasSpace = false;
       }
+      out[k] = folded;
+      map[k++] = i;
     }
     if (i >= n) break;
 
@@ -175,9 +189,7 @@ export function normalize(original: string): NormalizedText {
     i += width;
   }
   map[k] = n;
-  // utf16le decoding copies code units as they are (lone surrogates included).
-  const text = Buffer.from(out.buffer, out.byteOffset, k * 2).toString('utf16le');
-  return { text, map: map.subarray(0, k + 1) };
+  return { units: out, length: k, map: map.subarray(0, k + 1) };
 }
 
 function grow16(a: Uint16Array, size: number): Uint16Array {

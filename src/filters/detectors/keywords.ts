@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normalize, toOriginalSpan } from '../normalize.js';
+import { foldUnits, normalize, toOriginalSpan } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
 import { LeftmostLongest } from './lib/leftmost-longest.js';
@@ -75,10 +75,12 @@ function create(opts: KeywordsOptions): SyncScanner {
     },
     scan(text: string): Span[] {
       if (text.length === 0) return [];
-      const folded = normalize(text);
+      // The folded code units are read as they are: no string is built of them.
+      const folded = foldUnits(text);
+      const { units, length } = folded;
       const found = new LeftmostLongest(longest);
-      automaton.forEachMatch(folded.text, (start, end, flags) => {
-        if (flags !== 0 && boundaryViolated(folded.text, start, end, flags)) return;
+      automaton.forEachMatchIn(units, length, (start, end, flags) => {
+        if (flags !== 0 && boundaryViolated(units, length, start, end, flags)) return;
         found.add(start, end);
       });
       return found.finish().map((s) => toOriginalSpan(folded.map, s.start, s.end, text));
@@ -86,12 +88,36 @@ function create(opts: KeywordsOptions): SyncScanner {
   };
 }
 
-function boundaryViolated(text: string, start: number, end: number, flags: number): boolean {
+/** Whether a word character touches a term that needs a boundary there (folded units). */
+function boundaryViolated(units: Uint16Array, length: number, start: number, end: number, flags: number): boolean {
   if (flags & BOUNDARY_BEFORE) {
-    const before = codePointBefore(text, start);
+    const before = codePointBeforeIn(units, start);
     if (before >= 0 && isWordCodePoint(before)) return true;
   }
-  return (flags & BOUNDARY_AFTER) !== 0 && end < text.length && isWordCodePoint(text.codePointAt(end)!);
+  return (flags & BOUNDARY_AFTER) !== 0 && end < length && isWordCodePoint(codePointAtIn(units, length, end));
+}
+
+function isHigh(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLow(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** As codePointBefore, over code units. */
+function codePointBeforeIn(units: Uint16Array, index: number): number {
+  if (index <= 0) return -1;
+  const low = units[index - 1]!;
+  if (isLow(low) && index >= 2 && isHigh(units[index - 2]!)) return (units[index - 2]! - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+  return low;
+}
+
+/** As String.prototype.codePointAt, over `units[0 .. length)`; `index < length`. */
+function codePointAtIn(units: Uint16Array, length: number, index: number): number {
+  const high = units[index]!;
+  if (isHigh(high) && index + 1 < length && isLow(units[index + 1]!)) return (high - 0xd800) * 0x400 + (units[index + 1]! - 0xdc00) + 0x10000;
+  return high;
 }
 
 const lists = { keywords: ['project nightingale', 'acme merger', 'bad'] };
