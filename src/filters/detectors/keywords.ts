@@ -3,9 +3,13 @@ import { foldUnits, normalize, toOriginalSpan } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
 import { LeftmostLongest } from './lib/leftmost-longest.js';
+import { sharedPerRun } from './lib/per-run.js';
 import { codePointBefore, isUnspacedScript, isWordCodePoint } from './lib/word-chars.js';
 
 const MAX_TERMS = 100_000;
+
+/** Every keyword rule folds a text the same way: once per evaluation is enough. */
+const foldedOf = sharedPerRun(foldUnits);
 const MAX_TERM_LENGTH = 1_000;
 
 /** Per-term flags: which edges of the term must sit on a word boundary. */
@@ -76,7 +80,7 @@ function create(opts: KeywordsOptions): SyncScanner {
     scan(text: string): Span[] {
       if (text.length === 0) return [];
       // The folded code units are read as they are: no string is built of them.
-      const folded = foldUnits(text);
+      const folded = foldedOf(text);
       const { units, length } = folded;
       const found = new LeftmostLongest(longest);
       automaton.forEachMatchIn(units, length, (start, end, flags) => {

@@ -1,5 +1,6 @@
 import type RE2 from 're2';
 import { forEachMatch, groupSpan } from './matches.js';
+import { sharedPerRun } from './per-run.js';
 
 /** A match on a Buffer: byte offsets, and group offsets with the `d` flag. */
 export type BufferMatch = NonNullable<ReturnType<RE2['exec']>> & { readonly indices?: RegExpIndicesArray };
@@ -17,9 +18,6 @@ export type BufferMatch = NonNullable<ReturnType<RE2['exec']>> & { readonly indi
 /** Byte offsets are resolved from a checkpoint at every multiple of this. */
 const CHUNK_BITS = 8;
 const CHUNK = 1 << CHUNK_BITS;
-
-/** Texts at least this long are kept for the other scanners of the same evaluation. */
-const SHARE_FROM = 4096;
 
 export class Utf8Text {
   readonly bytes: Buffer;
@@ -105,25 +103,11 @@ export function utf8SequenceLength(b: number): number {
   return b < 0xc0 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
 }
 
-let shared: { readonly text: string; readonly utf8: Utf8Text } | undefined;
-
 /**
- * The UTF-8 form of `text`. A long text is kept until the current synchronous run ends, so
- * the scanners of one evaluation share one conversion and nothing stays alive after it.
+ * The UTF-8 form of `text`, converted once for all the scanners of the current synchronous
+ * run (one evaluation).
  */
-export function utf8Of(text: string): Utf8Text {
-  if (shared !== undefined && shared.text === text) return shared.utf8;
-  const utf8 = new Utf8Text(text);
-  if (text.length >= SHARE_FROM) {
-    if (shared === undefined) queueMicrotask(forget);
-    shared = { text, utf8 };
-  }
-  return utf8;
-}
-
-function forget(): void {
-  shared = undefined;
-}
+export const utf8Of: (text: string) => Utf8Text = sharedPerRun((text) => new Utf8Text(text));
 
 /** A match in UTF-16 offsets of the scanned text. */
 export interface Re2Match {
