@@ -117,6 +117,48 @@ export interface FoldedUnits {
 }
 
 /**
+ * The transition tables of an automaton over folded code units (a keyword automaton), so
+ * that {@link foldUnits} can run it while it folds and each unit is read once, in the same
+ * loop that makes it. State 0 is the start; a unit of symbol 0 leads back to it.
+ */
+export interface UnitAutomaton {
+  /** Code unit -> symbol; 0 for a unit that no term contains. */
+  readonly symbolOf: Int32Array;
+  readonly alphabet: number;
+  /** States below this have a full row: `dense[state * alphabet + symbol]`. */
+  readonly denseStates: number;
+  readonly dense: Int32Array;
+  /** Non-zero for a state where some term ends. */
+  readonly report: Int32Array;
+  /** The transition from a state at or above `denseStates`. */
+  sparseNext(state: number, symbol: number): number;
+}
+
+export interface FoldedAndRead extends FoldedUnits {
+  /**
+   * With an automaton: pairs `(end, state)`, in order, for every point where the automaton,
+   * having read `units[0 .. end)`, is in a state where a term ends.
+   */
+  readonly stops: readonly number[];
+}
+
+function advance(a: UnitAutomaton, state: number, unit: number): number {
+  const symbol = a.symbolOf[unit]!;
+  if (symbol === 0) return 0;
+  return state < a.denseStates ? a.dense[state * a.alphabet + symbol]! : a.sparseNext(state, symbol);
+}
+
+/** Knows no unit: stays in state 0, which reports nothing. */
+const NO_AUTOMATON: UnitAutomaton = {
+  symbolOf: new Int32Array(0x10000),
+  alphabet: 1,
+  denseStates: 1,
+  dense: new Int32Array(1),
+  report: new Int32Array(1),
+  sparseNext: () => 0,
+};
+
+/**
  * Folds `original` for matching. Linear: ASCII costs a table lookup per character (about
  * 10 ms for 4 MB), other code points a cache lookup. Whitespace runs become one space, so a
  * phrase still matches across a line break.
@@ -128,8 +170,11 @@ export function normalize(original: string): NormalizedText {
   return { text, map };
 }
 
-/** {@link normalize} without the string: the same units and map. */
-export function foldUnits(original: string): FoldedUnits {
+/**
+ * {@link normalize} without the string: the same units and map. With an `automaton`, also
+ * runs it over the units as they are made (see FoldedAndRead.stops).
+ */
+export function foldUnits(original: string, automaton?: UnitAutomaton): FoldedAndRead {
   const n = original.length;
   // Invariant: capacity >= emitted + units left to read + 1. ASCII never emits more than it
   // reads, so only a code point that folds to more units than it had can need more room.
@@ -138,6 +183,11 @@ export function foldUnits(original: string): FoldedUnits {
   let k = 0;
   let lastWasSpace = false;
   let i = 0;
+  const stops: number[] = [];
+  let state = 0;
+  // The automaton's tables, read inline in the ASCII loop (an empty automaton without one).
+  const a = automaton ?? NO_AUTOMATON;
+  const { symbolOf, alphabet, denseStates, dense, report } = a;
   while (i < n) {
     for (; i < n; i++) {
       const c = original.charCodeAt(i);
@@ -151,19 +201,27 @@ export function foldUnits(original: string): FoldedUnits {
       }
       out[k] = folded;
       map[k++] = i;
+      const symbol = symbolOf[folded]!;
+      if (symbol === 0) {
+        state = 0;
+      } else {
+        state = state < denseStates ? dense[state * alphabet + symbol]! : a.sparseNext(state, symbol);
+        if (report[state] !== 0) stops.push(k, state);
+      }
     }
     if (i >= n) break;
 
     const cp = original.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
-    const state = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
-    if (state === IDENTITY) {
+    const kind = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
+    if (kind === IDENTITY) {
       // Identity code points are never whitespace (whitespace folds to ' ').
-      out[k] = original.charCodeAt(i);
-      map[k++] = i;
-      if (width === 2) {
-        out[k] = original.charCodeAt(i + 1);
+      for (let j = 0; j < width; j++) {
+        const unit = original.charCodeAt(i + j);
+        out[k] = unit;
         map[k++] = i;
+        state = advance(a, state, unit);
+        if (report[state] !== 0) stops.push(k, state);
       }
       lastWasSpace = false;
     } else {
@@ -184,12 +242,14 @@ export function foldUnits(original: string): FoldedUnits {
         }
         out[k] = unit;
         map[k++] = i;
+        state = advance(a, state, unit);
+        if (report[state] !== 0) stops.push(k, state);
       }
     }
     i += width;
   }
   map[k] = n;
-  return { units: out, length: k, map: map.subarray(0, k + 1) };
+  return { units: out, length: k, map: map.subarray(0, k + 1), stops };
 }
 
 function grow16(a: Uint16Array, size: number): Uint16Array {

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { foldUnits, normalize, toOriginalSpan } from '../normalize.js';
+import { foldUnits, normalize, toOriginalSpan, type FoldedUnits } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
 import { LeftmostLongest } from './lib/leftmost-longest.js';
-import { sharedPerRun } from './lib/per-run.js';
+import { PerRunCache } from './lib/per-run.js';
 import { codePointBefore, isUnspacedScript, isWordCodePoint } from './lib/word-chars.js';
 
 const MAX_TERMS = 100_000;
 
 /** Every keyword rule folds a text the same way: once per evaluation is enough. */
-const foldedOf = sharedPerRun(foldUnits);
+const FOLDED = new PerRunCache<FoldedUnits>();
 const MAX_TERM_LENGTH = 1_000;
 
 /** Per-term flags: which edges of the term must sit on a word boundary. */
@@ -79,14 +79,25 @@ function create(opts: KeywordsOptions): SyncScanner {
     },
     scan(text: string): Span[] {
       if (text.length === 0) return [];
-      // The folded code units are read as they are: no string is built of them.
-      const folded = foldedOf(text);
+      // No string is built of the folded units. The first keyword rule to see a text runs
+      // its automaton in the loop that folds it; the others of the same evaluation reuse
+      // the folding and run theirs over it.
+      let folded = FOLDED.get(text);
+      let stops: readonly number[] | undefined;
+      if (folded === undefined) {
+        const read = foldUnits(text, automaton.tables);
+        FOLDED.set(text, read);
+        folded = read;
+        stops = read.stops;
+      }
       const { units, length } = folded;
       const found = new LeftmostLongest(longest);
-      automaton.forEachMatchIn(units, length, (start, end, flags) => {
+      const visit = (start: number, end: number, flags: number): void => {
         if (flags !== 0 && boundaryViolated(units, length, start, end, flags)) return;
         found.add(start, end);
-      });
+      };
+      if (stops === undefined) automaton.forEachMatchIn(units, length, visit);
+      else for (let j = 0; j < stops.length; j += 2) automaton.forEachMatchAt(stops[j + 1]!, stops[j]!, visit);
       return found.finish().map((s) => toOriginalSpan(folded.map, s.start, s.end, text));
     },
   };

@@ -7,18 +7,33 @@
 /** Texts shorter than this are cheap to convert again and are not kept. */
 const SHARE_FROM = 4096;
 
+/** One value derived from the last long text, kept until the current synchronous run ends. */
+export class PerRunCache<T> {
+  #last: { readonly text: string; readonly value: T } | undefined;
+  readonly #forget = (): void => {
+    this.#last = undefined;
+  };
+
+  get(text: string): T | undefined {
+    const last = this.#last;
+    return last !== undefined && last.text === text ? last.value : undefined;
+  }
+
+  set(text: string, value: T): void {
+    if (text.length < SHARE_FROM) return;
+    if (this.#last === undefined) queueMicrotask(this.#forget);
+    this.#last = { text, value };
+  }
+}
+
 /** `derive`, remembered for the last long text until the current synchronous run ends. */
 export function sharedPerRun<T>(derive: (text: string) => T): (text: string) => T {
-  let last: { readonly text: string; readonly value: T } | undefined;
-  const forget = (): void => {
-    last = undefined;
-  };
+  const cache = new PerRunCache<T>();
   return (text) => {
-    if (last !== undefined && last.text === text) return last.value;
-    const value = derive(text);
-    if (text.length >= SHARE_FROM) {
-      if (last === undefined) queueMicrotask(forget);
-      last = { text, value };
+    let value = cache.get(text);
+    if (value === undefined) {
+      value = derive(text);
+      cache.set(text, value);
     }
     return value;
   };
