@@ -13,7 +13,8 @@ export type BufferMatch = NonNullable<ReturnType<RE2['exec']>> & { readonly indi
 //
 // The Buffer holds exactly what the binding would have made of the string (both go through
 // Node's UTF-8 encoder, which writes a lone surrogate as U+FFFD: one code unit, three
-// bytes), so matches are the same, at the same places.
+// bytes), so matches are the same, at the same places. Only how an empty match steps over
+// a lone surrogate differs, so forEachRe2Match scans such a text as a string.
 
 /** Byte offsets are resolved from a checkpoint at every multiple of this. */
 const CHUNK_BITS = 8;
@@ -23,7 +24,7 @@ export class Utf8Text {
   readonly bytes: Buffer;
   readonly #ascii: boolean;
   /** `#units[k]`: UTF-16 units before byte `k * CHUNK`, filled up to `#filled` lazily. */
-  #units: Int32Array;
+  readonly #units: Int32Array;
   #filled = 0;
   /** The bytes four at a time, when they are aligned for it: ASCII words count at once. */
   readonly #words: Uint32Array | undefined;
