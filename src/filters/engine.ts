@@ -89,13 +89,14 @@ export function evaluateSync(
 ): Evaluation {
   const started = performance.now();
   const collector = new Collector(segments.length);
+  const hash = memoized(opts.hash);
   for (let index = 0; index < rules.length; index++) {
     const rule = rules[index] as CompiledRule;
     if (!rule.phases.includes(phase)) continue;
     if (rule.scanner.kind === 'async') {
       throw new TypeError(`evaluateSync: rule ${rule.id} (${rule.detector}) is async; use evaluate`);
     }
-    collector.runSync(index, rule, rule.scanner, segments, phase, opts.hash);
+    collector.runSync(index, rule, rule.scanner, segments, phase, hash);
   }
   return collector.finish(performance.now() - started);
 }
@@ -116,14 +117,32 @@ async function evaluateWithAsync(
     if (rule.scanner.kind !== 'async' || !rule.phases.includes(phase) || text.length === 0) return;
     pending.push(runAsyncCheck(rule, rule.scanner, text, phase, opts).then((check) => collector.record(index, rule, check)));
   });
+  const hash = memoized(opts.hash);
   rules.forEach((rule, index) => {
     if (rule.scanner.kind === 'sync' && rule.phases.includes(phase)) {
-      collector.runSync(index, rule, rule.scanner, segments, phase, opts.hash);
+      collector.runSync(index, rule, rule.scanner, segments, phase, hash);
     }
   });
   // runAsyncCheck never rejects: failures are findings.
   await Promise.all(pending);
   return collector.finish(performance.now() - started);
+}
+
+/**
+ * The hash of each distinct matched text once per evaluation: a keyed hash is a function of
+ * its input, and the same address or host name often recurs in a long text and is found by
+ * several rules.
+ */
+function memoized(hash: HashFn): HashFn {
+  const known = new Map<string, string>();
+  return (matched) => {
+    let digest = known.get(matched);
+    if (digest === undefined) {
+      digest = hash(matched);
+      known.set(matched, digest);
+    }
+    return digest;
+  };
 }
 
 export function joinSegments(segments: readonly Segment[]): string {

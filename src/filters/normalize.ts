@@ -100,13 +100,63 @@ function learn(cp: number): number {
   return STATE[cp]!;
 }
 
-// ASCII is the hot path: a table says what each byte becomes.
-const ASCII_COPY = 0;
-const ASCII_UPPER = 1;
-const ASCII_SPACE = 2;
-const ASCII_KIND = new Uint8Array(128).fill(ASCII_COPY);
-for (let c = 65; c <= 90; c++) ASCII_KIND[c] = ASCII_UPPER;
-for (const c of [9, 10, 11, 12, 13, 32]) ASCII_KIND[c] = ASCII_SPACE;
+// ASCII is the hot path: a table says what each byte becomes (whitespace becomes a space).
+const ASCII_FOLD = new Uint16Array(128);
+for (let c = 0; c < 128; c++) ASCII_FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
+for (const c of [9, 10, 11, 12, 13]) ASCII_FOLD[c] = 32;
+
+/**
+ * The folded text as code units, before it becomes a string: `units[0 .. length)` and the
+ * map (`map[length]` is the original's length). A scanner that reads code units anyway saves
+ * building a string of it.
+ */
+export interface FoldedUnits {
+  readonly units: Uint16Array;
+  readonly length: number;
+  readonly map: Int32Array;
+}
+
+/**
+ * The transition tables of an automaton over folded code units (a keyword automaton), so
+ * that {@link foldUnits} can run it while it folds and each unit is read once, in the same
+ * loop that makes it. State 0 is the start; a unit of symbol 0 leads back to it.
+ */
+export interface UnitAutomaton {
+  /** Code unit -> symbol; 0 for a unit that no term contains. */
+  readonly symbolOf: Int32Array;
+  readonly alphabet: number;
+  /** States below this have a full row: `dense[state * alphabet + symbol]`. */
+  readonly denseStates: number;
+  readonly dense: Int32Array;
+  /** Non-zero for a state where some term ends. */
+  readonly report: Int32Array;
+  /** The transition from a state at or above `denseStates`. */
+  sparseNext(state: number, symbol: number): number;
+}
+
+export interface FoldedAndRead extends FoldedUnits {
+  /**
+   * With an automaton: pairs `(end, state)`, in order, for every point where the automaton,
+   * having read `units[0 .. end)`, is in a state where a term ends.
+   */
+  readonly stops: readonly number[];
+}
+
+function advance(a: UnitAutomaton, state: number, unit: number): number {
+  const symbol = a.symbolOf[unit]!;
+  if (symbol === 0) return 0;
+  return state < a.denseStates ? a.dense[state * a.alphabet + symbol]! : a.sparseNext(state, symbol);
+}
+
+/** Knows no unit: stays in state 0, which reports nothing. */
+const NO_AUTOMATON: UnitAutomaton = {
+  symbolOf: new Int32Array(0x10000),
+  alphabet: 1,
+  denseStates: 1,
+  dense: new Int32Array(1),
+  report: new Int32Array(1),
+  sparseNext: () => 0,
+};
 
 /**
  * Folds `original` for matching. Linear: ASCII costs a table lookup per character (about
@@ -114,6 +164,17 @@ for (const c of [9, 10, 11, 12, 13, 32]) ASCII_KIND[c] = ASCII_SPACE;
  * phrase still matches across a line break.
  */
 export function normalize(original: string): NormalizedText {
+  const { units, length, map } = foldUnits(original);
+  // utf16le decoding copies code units as they are (lone surrogates included).
+  const text = Buffer.from(units.buffer, units.byteOffset, length * 2).toString('utf16le');
+  return { text, map };
+}
+
+/**
+ * {@link normalize} without the string: the same units and map. With an `automaton`, also
+ * runs it over the units as they are made (see FoldedAndRead.stops).
+ */
+export function foldUnits(original: string, automaton?: UnitAutomaton): FoldedAndRead {
   const n = original.length;
   // Invariant: capacity >= emitted + units left to read + 1. ASCII never emits more than it
   // reads, so only a code point that folds to more units than it had can need more room.
@@ -122,34 +183,45 @@ export function normalize(original: string): NormalizedText {
   let k = 0;
   let lastWasSpace = false;
   let i = 0;
+  const stops: number[] = [];
+  let state = 0;
+  // The automaton's tables, read inline in the ASCII loop (an empty automaton without one).
+  const a = automaton ?? NO_AUTOMATON;
+  const { symbolOf, alphabet, denseStates, dense, report } = a;
   while (i < n) {
     for (; i < n; i++) {
       const c = original.charCodeAt(i);
       if (c >= 0x80) break;
-      const kind = ASCII_KIND[c];
-      if (kind === ASCII_SPACE) {
+      const folded = ASCII_FOLD[c]!;
+      if (folded === 32) {
         if (lastWasSpace) continue;
-        out[k] = 32;
-        map[k++] = i;
         lastWasSpace = true;
       } else {
-        out[k] = kind === ASCII_UPPER ? c + 32 : c;
-        map[k++] = i;
         lastWasSpace = false;
+      }
+      out[k] = folded;
+      map[k++] = i;
+      const symbol = symbolOf[folded]!;
+      if (symbol === 0) {
+        state = 0;
+      } else {
+        state = state < denseStates ? dense[state * alphabet + symbol]! : a.sparseNext(state, symbol);
+        if (report[state] !== 0) stops.push(k, state);
       }
     }
     if (i >= n) break;
 
     const cp = original.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
-    const state = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
-    if (state === IDENTITY) {
+    const kind = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
+    if (kind === IDENTITY) {
       // Identity code points are never whitespace (whitespace folds to ' ').
-      out[k] = original.charCodeAt(i);
-      map[k++] = i;
-      if (width === 2) {
-        out[k] = original.charCodeAt(i + 1);
+      for (let j = 0; j < width; j++) {
+        const unit = original.charCodeAt(i + j);
+        out[k] = unit;
         map[k++] = i;
+        state = advance(a, state, unit);
+        if (report[state] !== 0) stops.push(k, state);
       }
       lastWasSpace = false;
     } else {
@@ -170,14 +242,14 @@ export function normalize(original: string): NormalizedText {
         }
         out[k] = unit;
         map[k++] = i;
+        state = advance(a, state, unit);
+        if (report[state] !== 0) stops.push(k, state);
       }
     }
     i += width;
   }
   map[k] = n;
-  // utf16le decoding copies code units as they are (lone surrogates included).
-  const text = Buffer.from(out.buffer, out.byteOffset, k * 2).toString('utf16le');
-  return { text, map: map.subarray(0, k + 1) };
+  return { units: out, length: k, map: map.subarray(0, k + 1), stops };
 }
 
 function grow16(a: Uint16Array, size: number): Uint16Array {

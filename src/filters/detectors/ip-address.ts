@@ -58,16 +58,48 @@ function continuesDotted(text: string, dot: number): boolean {
   return text.charCodeAt(dot) === 46 && isDigit(text.charCodeAt(dot + 1));
 }
 
+/** V6 anchored where it is tried (see v6Spans). */
+const V6_AT = new RegExp(V6.source, 'y');
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** Letters, digits, `_`, `:` and `.`: what may not come right before an IPv6 address. */
+function isV6Glue(c: number): boolean {
+  return isWordUnit(c) || c === 58 || c === 46;
+}
+
+/**
+ * The matches of V6, as a global walk over the text finds them, without trying the pattern
+ * at every position of a 4 MB text. Every match has a `:` within its first five characters:
+ * either it starts with `::`, or with one to four hex digits and a `:`. Before that colon
+ * the match is hex digits only, and the character before the match is no hex digit, so a
+ * colon admits one start: right after the run of (at most four) hex digits that ends at
+ * it. The pattern runs there only, anchored; like a global walk, the next match is looked
+ * for after the end of the last one, whether or not that one was kept.
+ */
 function v6Spans(text: string): Span[] {
   const spans: Span[] = [];
-  forEachMatch(V6, text, (m) => {
-    const start = m.index;
+  let walked = 0; // where a global walk would look next: the end of the last match
+  for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', Math.max(walked, colon + 1))) {
+    let start = colon;
+    while (start > 0 && colon - start < 5 && isHexDigit(text.charCodeAt(start - 1))) start--;
+    if (colon - start > 4 || start < walked) continue;
+    if (start > 0 && isV6Glue(text.charCodeAt(start - 1))) continue;
+    // `::` at the start, or `h:` followed by a hex digit or the second colon of `::`.
+    const next = text.charCodeAt(colon + 1);
+    if (start === colon ? next !== 58 : !(next === 58 || isHexDigit(next))) continue;
+    V6_AT.lastIndex = start;
+    const m = V6_AT.exec(text);
+    if (m === null) continue;
     const end = start + m[0].length;
-    if (end < text.length && (isTokenChar(text.charCodeAt(end)) || continuesDotted(text, end))) return;
+    walked = end;
+    if (end < text.length && (isTokenChar(text.charCodeAt(end)) || continuesDotted(text, end))) continue;
     // `::` alone and all-zero forms carry no address worth hiding and appear in code.
-    if (!/[1-9A-Fa-f]/.test(m[0]) || !isIpv6(m[0])) return;
+    if (!/[1-9A-Fa-f]/.test(m[0]) || !isIpv6(m[0])) continue;
     spans.push({ start, end });
-  });
+  }
   return spans;
 }
 

@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { normalize, toOriginalSpan } from '../normalize.js';
+import { foldUnits, normalize, toOriginalSpan, type FoldedUnits } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
 import { LeftmostLongest } from './lib/leftmost-longest.js';
+import { PerRunCache } from './lib/per-run.js';
 import { codePointBefore, isUnspacedScript, isWordCodePoint } from './lib/word-chars.js';
 
 const MAX_TERMS = 100_000;
+
+/** Every keyword rule folds a text the same way: once per evaluation is enough. */
+const FOLDED = new PerRunCache<FoldedUnits>();
 const MAX_TERM_LENGTH = 1_000;
 
 /** Per-term flags: which edges of the term must sit on a word boundary. */
@@ -75,23 +79,60 @@ function create(opts: KeywordsOptions): SyncScanner {
     },
     scan(text: string): Span[] {
       if (text.length === 0) return [];
-      const folded = normalize(text);
+      // No string is built of the folded units. The first keyword rule to see a text runs
+      // its automaton in the loop that folds it; the others of the same evaluation reuse
+      // the folding and run theirs over it.
+      let folded = FOLDED.get(text);
+      let stops: readonly number[] | undefined;
+      if (folded === undefined) {
+        const read = foldUnits(text, automaton.tables);
+        FOLDED.set(text, read);
+        folded = read;
+        stops = read.stops;
+      }
+      const { units, length } = folded;
       const found = new LeftmostLongest(longest);
-      automaton.forEachMatch(folded.text, (start, end, flags) => {
-        if (flags !== 0 && boundaryViolated(folded.text, start, end, flags)) return;
+      const visit = (start: number, end: number, flags: number): void => {
+        if (flags !== 0 && boundaryViolated(units, length, start, end, flags)) return;
         found.add(start, end);
-      });
+      };
+      if (stops === undefined) automaton.forEachMatchIn(units, length, visit);
+      else for (let j = 0; j < stops.length; j += 2) automaton.forEachMatchAt(stops[j + 1]!, stops[j]!, visit);
       return found.finish().map((s) => toOriginalSpan(folded.map, s.start, s.end, text));
     },
   };
 }
 
-function boundaryViolated(text: string, start: number, end: number, flags: number): boolean {
+/** Whether a word character touches a term that needs a boundary there (folded units). */
+function boundaryViolated(units: Uint16Array, length: number, start: number, end: number, flags: number): boolean {
   if (flags & BOUNDARY_BEFORE) {
-    const before = codePointBefore(text, start);
+    const before = codePointBeforeIn(units, start);
     if (before >= 0 && isWordCodePoint(before)) return true;
   }
-  return (flags & BOUNDARY_AFTER) !== 0 && end < text.length && isWordCodePoint(text.codePointAt(end)!);
+  return (flags & BOUNDARY_AFTER) !== 0 && end < length && isWordCodePoint(codePointAtIn(units, length, end));
+}
+
+function isHigh(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLow(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** As codePointBefore, over code units. */
+function codePointBeforeIn(units: Uint16Array, index: number): number {
+  if (index <= 0) return -1;
+  const low = units[index - 1]!;
+  if (isLow(low) && index >= 2 && isHigh(units[index - 2]!)) return (units[index - 2]! - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+  return low;
+}
+
+/** As String.prototype.codePointAt, over `units[0 .. length)`; `index < length`. */
+function codePointAtIn(units: Uint16Array, length: number, index: number): number {
+  const high = units[index]!;
+  if (isHigh(high) && index + 1 < length && isLow(units[index + 1]!)) return (high - 0xd800) * 0x400 + (units[index + 1]! - 0xdc00) + 0x10000;
+  return high;
 }
 
 const lists = { keywords: ['project nightingale', 'acme merger', 'bad'] };

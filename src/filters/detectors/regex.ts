@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
-import { compileScanner, forEachMatch } from './lib/matches.js';
+import { compileScanner } from './lib/matches.js';
 import { PrefixMatcher } from './lib/prefix-closure.js';
+import { forEachRe2Match } from './lib/utf8.js';
 
 /**
  * Without a declared bound, a stream hold-back keeps this much text at most: a match longer
@@ -51,7 +52,7 @@ function create(opts: RegexOptions): SyncScanner {
     maxMatchLength: opts.max_match_length ?? DEFAULT_MAX_MATCH_LENGTH,
     scan(text: string): Span[] {
       const spans: Span[] = [];
-      forEachMatch(re, text, (m) => spans.push({ start: m.index, end: m.index + m[0].length }));
+      forEachRe2Match(re, text, (m) => spans.push({ start: m.start, end: m.end }));
       return spans;
     },
   };

@@ -1,9 +1,10 @@
 import RE2 from 're2';
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
-import { compileScanner, forEachMatch, groupSpan } from './lib/matches.js';
+import { compileScanner } from './lib/matches.js';
 import { PrefixMatcher } from './lib/prefix-closure.js';
 import { SpanCollector } from './lib/spans.js';
+import { forEachRe2Match, utf8Of } from './lib/utf8.js';
 import { negative, positive } from './secret/examples.js';
 import { SECRET_RULES, type SecretRule } from './secret/rules.js';
 
@@ -51,7 +52,8 @@ const KEYWORDS = new RE2.Set(
 );
 
 function rulesWorthRunning(text: string): Set<number> {
-  return new Set(KEYWORDS.match(text).map((keyword) => KEYWORD_OWNER[keyword]!));
+  // The set reads UTF-8 and converts a string on every call: share the scanners' conversion.
+  return new Set(KEYWORDS.match(utf8Of(text).bytes).map((keyword) => KEYWORD_OWNER[keyword]!));
 }
 
 function split(span: Span, max: number): Span[] {
@@ -97,8 +99,8 @@ function create(opts: SecretOptions): SyncScanner {
       const found = new SpanCollector();
       for (const { rule, re, index } of rules) {
         if (!worth.has(index)) continue;
-        forEachMatch(re, text, (m) => {
-          const span = groupSpan(m, 1) ?? { start: m.index, end: m.index + m[0].length };
+        forEachRe2Match(re, text, (m) => {
+          const span = m.group(1) ?? { start: m.start, end: m.end };
           if (rule.check !== undefined && !rule.check(text.slice(span.start, span.end))) return;
           found.add(span.start, span.end);
         });

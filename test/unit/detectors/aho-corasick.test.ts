@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AhoCorasick } from '../../../src/filters/detectors/lib/aho-corasick.js';
+import { foldUnits } from '../../../src/filters/normalize.js';
 
 /** Every occurrence of every term, the slow obvious way, as sorted "start:end" keys. */
 function naive(terms: readonly string[], text: string): string[] {
@@ -31,6 +32,32 @@ describe('AhoCorasick', () => {
       fc.property(fc.array(word, { maxLength: 12 }), fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é', '😀', 'x'), maxLength: 60 }), (terms, text) => {
         const automaton = new AhoCorasick(terms, denseBudget === undefined ? {} : { denseBudget });
         expect(viaAutomaton(automaton, text)).toEqual(naive(terms, text));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it.each([
+    ['all states dense', undefined],
+    ['only the root dense', 1],
+    ['a few dense states', 24],
+  ])('run inside foldUnits, visits what forEachMatchIn visits over the folded units (%s)', (_, denseBudget) => {
+    const unit = fc.constantFrom('a', 'B', 'c', ' ', '\n', 'é', 'ß', '😀', '\u200b', 'ｃ', '\ud800');
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit, minLength: 1, maxLength: 5 }), { maxLength: 12 }), fc.string({ unit, maxLength: 80 }), (raw, text) => {
+        const terms = raw.map((t) => foldUnits(t)).map((f) => String.fromCharCode(...f.units.subarray(0, f.length)));
+        const automaton = new AhoCorasick(terms, { payloadOf: (t) => t.length, ...(denseBudget === undefined ? {} : { denseBudget }) });
+        const read = foldUnits(text, automaton.tables);
+        const fused: string[] = [];
+        for (let j = 0; j < read.stops.length; j += 2) {
+          automaton.forEachMatchAt(read.stops[j + 1]!, read.stops[j]!, (start, end, payload) => fused.push(`${start}:${end}:${payload}`));
+        }
+        const separate: string[] = [];
+        automaton.forEachMatchIn(read.units, read.length, (start, end, payload) => separate.push(`${start}:${end}:${payload}`));
+        expect(fused).toEqual(separate);
+        const plain = foldUnits(text);
+        expect([...read.units.subarray(0, read.length)]).toEqual([...plain.units.subarray(0, plain.length)]);
+        expect([...read.map]).toEqual([...plain.map]);
       }),
       { numRuns: 400 },
     );

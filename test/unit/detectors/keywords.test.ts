@@ -107,3 +107,20 @@ describe('keywords: options', () => {
     expect(s.scan(text).map((sp) => text.slice(sp.start, sp.end))).toEqual([picked[0], picked[1]!.toUpperCase(), picked[2]]);
   });
 });
+
+describe('keywords: several rules over one long text', () => {
+  it('finds the same matches whether a rule folds the text itself or reuses another rule’s folding', async () => {
+    const text = 'Tell nobody about PROJECT\nNightingale, the ａｃｍｅ merger or Straße works. '.repeat(200);
+    const first = scanner({ keywords: ['project nightingale', 'strasse'] });
+    const second = scanner({ keywords: ['acme merger', 'works', 'nobody about'], match: 'substring' });
+    const alone = second.scan(text);
+    await null; // a new synchronous run: nothing shared with the scans above
+    const withFirst = first.scan(text);
+    const shared = second.scan(text); // reuses the folding made for `first`
+    expect(shared).toEqual(alone);
+    expect(shared).toHaveLength(600);
+    await null;
+    expect(first.scan(text)).toEqual(withFirst);
+    expect(withFirst).toHaveLength(400);
+  });
+});

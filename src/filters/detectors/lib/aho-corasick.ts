@@ -1,3 +1,5 @@
+import type { UnitAutomaton } from '../../normalize.js';
+
 // Aho-Corasick over UTF-16 code units, for many keywords in one pass.
 //
 // Layout (all typed arrays, no objects per state):
@@ -75,6 +77,32 @@ export class AhoCorasick {
     this.#fail = new Int32Array(n);
     this.#report = new Int32Array(n);
     this.#link(terminal);
+    this.tables = {
+      symbolOf: this.#symbolOf,
+      alphabet: this.#alphabet,
+      denseStates: this.#denseStates,
+      dense: this.#dense,
+      report: this.#report,
+      sparseNext: (state, symbol) => this.#next(state, symbol),
+    };
+  }
+
+  /** The transitions, for a scan that runs the automaton itself (foldUnits). */
+  readonly tables: UnitAutomaton;
+
+  /**
+   * The matches forEachMatch reports on reaching `state` after `end` units: running the
+   * tables and calling this at every state whose `report` is set visits the same matches in
+   * the same order.
+   */
+  forEachMatchAt(state: number, end: number, visit: MatchVisitor): void {
+    const report = this.#report;
+    const fail = this.#fail;
+    const depth = this.#depth;
+    const payload = this.#payload;
+    for (let hit = report[state]!; hit !== 0; hit = report[fail[hit]!]!) {
+      visit(end - depth[hit]!, end, payload[hit]!);
+    }
   }
 
   /**
@@ -163,6 +191,30 @@ export class AhoCorasick {
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const symbol = symbolOf[text.charCodeAt(i)]!;
+      if (symbol === 0) {
+        s = 0;
+        continue;
+      }
+      s = s < denseStates ? dense[s * alphabet + symbol]! : this.#next(s, symbol);
+      for (let hit = report[s]!; hit !== 0; hit = report[fail[hit]!]!) {
+        visit(i + 1 - depth[hit]!, i + 1, payload[hit]!);
+      }
+    }
+  }
+
+  /** {@link forEachMatch} over code units `units[0 .. length)` instead of a string. */
+  forEachMatchIn(units: Uint16Array, length: number, visit: MatchVisitor): void {
+    const symbolOf = this.#symbolOf;
+    const dense = this.#dense;
+    const alphabet = this.#alphabet;
+    const denseStates = this.#denseStates;
+    const report = this.#report;
+    const fail = this.#fail;
+    const depth = this.#depth;
+    const payload = this.#payload;
+    let s = 0;
+    for (let i = 0; i < length; i++) {
+      const symbol = symbolOf[units[i]!]!;
       if (symbol === 0) {
         s = 0;
         continue;
