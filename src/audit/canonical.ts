@@ -48,21 +48,41 @@ const DEFAULTS: Partial<Record<HashedColumn, unknown>> = {
  */
 export type RowSource = 'inserted' | 'stored';
 
-export function canonicalRecord(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource): string {
-  const out: Record<string, unknown> = {};
-  const values = row as Record<string, unknown>;
-  for (const col of [...HASHED_COLUMNS].sort()) {
-    let v = values[col];
-    if (v === undefined) v = DEFAULTS[col] ?? null;
-    if (v !== null) {
-      if (TIME_COLUMNS.has(col)) v = new Date(v as Date | string).toISOString();
-      else if (JSON_COLUMNS.has(col)) v = sortKeys(source === 'inserted' && typeof v === 'string' ? JSON.parse(v) : v);
-      else if (col === 'id') v = String(v).toLowerCase();
-      else if (typeof v === 'string') v = wellFormed(v);
-    }
-    out[col] = v;
+const SORTED_COLUMNS: readonly HashedColumn[] = [...HASHED_COLUMNS].sort();
+/** `"name":` of each column, in the order the canonical form lists them. */
+const KEY_PREFIX: readonly string[] = SORTED_COLUMNS.map((col, i) => `${i === 0 ? '{' : ','}${JSON.stringify(col)}:`);
+
+/**
+ * The canonical form of one column's value (JSON text). `plain`: the value's own
+ * JSON.stringify text, when the caller has it already: used as is when it is the same as
+ * the canonical text (well-formed strings, numbers, booleans, null), so a record's long
+ * text is serialised once for the hash and the spool together.
+ */
+function canonicalValue(col: HashedColumn, value: unknown, source: RowSource, plain?: string): string {
+  let v = value === undefined ? (DEFAULTS[col] ?? null) : value;
+  if (v === null) return 'null';
+  if (TIME_COLUMNS.has(col)) return JSON.stringify(new Date(v as Date | string).toISOString());
+  if (JSON_COLUMNS.has(col)) return JSON.stringify(sortKeys(source === 'inserted' && typeof v === 'string' ? JSON.parse(v) : v)) ?? 'null';
+  if (col === 'id') v = String(v).toLowerCase();
+  else if (typeof v === 'string') {
+    if (plain !== undefined && value === v && (v as WellFormedString).isWellFormed()) return plain;
+    v = wellFormed(v);
   }
-  return JSON.stringify(out);
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * Built column by column: the same text as JSON.stringify of an object holding the
+ * columns in sorted order (no column name is an integer, so that is their order).
+ */
+export function canonicalRecord(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource, plain?: ReadonlyMap<string, string>): string {
+  const values = row as Record<string, unknown>;
+  let out = '';
+  for (let i = 0; i < SORTED_COLUMNS.length; i++) {
+    const col = SORTED_COLUMNS[i]!;
+    out += KEY_PREFIX[i]! + canonicalValue(col, values[col], source, plain?.get(col));
+  }
+  return `${out}}`;
 }
 
 function sortKeys(v: unknown): unknown {

@@ -15,8 +15,8 @@ export interface ChainPosition {
   readonly hash: string;
 }
 
-export function recordHash(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource): string {
-  return createHash('sha256').update(canonicalRecord(row, source), 'utf8').digest('hex');
+export function recordHash(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource, plain?: ReadonlyMap<string, string>): string {
+  return createHash('sha256').update(canonicalRecord(row, source, plain), 'utf8').digest('hex');
 }
 
 export class HashChain {
@@ -39,6 +39,27 @@ export class HashChain {
     this.#seq += 1;
     this.#hash = hash;
     return { ...linked, hash };
+  }
+
+  /**
+   * The same row as next(), as the JSON text JSON.stringify would give for it. Each value
+   * is serialised once, for this text and for the hash's canonical form together.
+   */
+  nextJson(row: NewAuditRow): string {
+    const linked: NewAuditRow = { ...row, chain_id: this.chainId, chain_seq: this.#seq + 1, prev_hash: this.#hash };
+    const values = linked as unknown as Record<string, unknown>;
+    const plain = new Map<string, string>();
+    let json = '';
+    for (const key of Object.keys(values)) {
+      const text = JSON.stringify(values[key]) as string | undefined;
+      if (text === undefined) continue; // JSON.stringify leaves such keys out
+      plain.set(key, text);
+      json += `${json === '' ? '{' : ','}${JSON.stringify(key)}:${text}`;
+    }
+    const hash = recordHash(linked, 'inserted', plain);
+    this.#seq += 1;
+    this.#hash = hash;
+    return `${json === '' ? '{' : `${json},`}"hash":${JSON.stringify(hash)}}`;
   }
 
   /** Where the chain stands: what a restarted writer passes as `resume`. */
