@@ -37,6 +37,8 @@ interface Inflight {
   proxyReq: http.ClientRequest | null;
   timeout: 'connect' | 'response' | 'idle' | null;
   timer: NodeJS.Timeout | null;
+  /** What `timer` is for. */
+  timerKind: Inflight['timeout'];
   /** Attempts made so far (1 for the first call). */
   attempt: number;
 }
@@ -67,8 +69,15 @@ export function createProxyHandler(ctx: AppContext) {
   const target = ctx.upstream ? upstreamTarget(ctx) : null;
 
   function arm(st: Inflight, kind: Inflight['timeout'] & string, ms: number): void {
-    if (st.timer) clearTimeout(st.timer);
+    // The idle timer is re-armed on every upstream chunk: restart the same timer then.
+    if (st.timer && st.timerKind === kind) {
+      st.timer.refresh();
+      return;
+    }
+    disarm(st);
+    st.timerKind = kind;
     st.timer = setTimeout(() => {
+      st.timer = null;
       st.timeout = kind;
       st.proxyReq?.destroy(new Error(`upstream ${kind} timeout`));
     }, ms);
@@ -84,7 +93,7 @@ export function createProxyHandler(ctx: AppContext) {
     res.setHeader('x-sidecar-decision', 'allow');
     res.once('close', () => {
       const st = inflight.get(req);
-      if (st?.timer) clearTimeout(st.timer);
+      if (st) disarm(st);
       if (!res.writableFinished) {
         // The client left or the response broke: stop the upstream call, and make sure the
         // connection is gone (a half-written response can never be reused).
@@ -104,7 +113,7 @@ export function createProxyHandler(ctx: AppContext) {
     try {
       const prepared = await prepare(ctx, req as Request, call);
       if (!target || !ctx.upstream) throw new SidecarError('upstream_not_configured', 'No upstream is configured (UPSTREAM_URL).');
-      const st: Inflight = { call, ...prepared, proxyReq: null, timeout: null, timer: null, attempt: 0 };
+      const st: Inflight = { call, ...prepared, proxyReq: null, timeout: null, timer: null, timerKind: null, attempt: 0 };
       inflight.set(req, st);
       // The body is in memory: an error on the client's side now shows as the response's
       // close (handled above), not as an unhandled 'error'.
@@ -137,7 +146,7 @@ export function createProxyHandler(ctx: AppContext) {
         agent: target!.agent,
       });
     } catch (err) {
-      if (st.timer) clearTimeout(st.timer);
+      disarm(st);
       fail(res, st.call, err);
       return;
     }
@@ -164,7 +173,7 @@ export function createProxyHandler(ctx: AppContext) {
     const idle = () => arm(st, 'idle', limits.upstreamIdleTimeoutMs);
     idle();
     respond(ctx, { call: st.call, outputRules: st.outputRules, stripUsageChunk: st.stripUsageChunk, onActivity: idle }, proxyRes, res);
-    proxyRes.once('end', () => st.timer && clearTimeout(st.timer));
+    proxyRes.once('end', () => disarm(st));
   }
 
   function onError(st: Inflight, req: IncomingMessage, res: ServerResponse, err: Error): void {
@@ -191,7 +200,7 @@ export function createProxyHandler(ctx: AppContext) {
   function retried(st: Inflight, req: IncomingMessage, res: ServerResponse, status: number, headers?: http.IncomingHttpHeaders): boolean {
     const delay = retryDelay(ctx.config.retry, status, st.attempt, headers);
     if (delay === null || res.headersSent || res.destroyed) return false;
-    if (st.timer) clearTimeout(st.timer);
+    disarm(st);
     st.call.retries++;
     ctx.logger.debug({ requestId: st.call.id, status, attempt: st.attempt, delay }, 'retrying upstream call');
     setTimeout(() => {
@@ -202,6 +211,11 @@ export function createProxyHandler(ctx: AppContext) {
 }
 
 function ignore(): void {}
+
+function disarm(st: Inflight): void {
+  if (st.timer) clearTimeout(st.timer);
+  st.timer = null;
+}
 
 interface UpstreamTarget {
   readonly request: typeof http.request;
@@ -232,22 +246,27 @@ function upstreamTarget(ctx: AppContext): UpstreamTarget {
  * The client's headers as the upstream gets them: without hop-by-hop headers (and those
  * the client's Connection header names), with the upstream's Host, our request id when the
  * client sent none, identity encoding when the response is parsed, and the length of the
- * body we send.
+ * body we send. As a flat name/value list (rawHeaders' form), which node:http writes
+ * without a setHeader per header.
  */
-function upstreamHeaders(st: Inflight, req: IncomingMessage, host: string): http.OutgoingHttpHeaders {
-  const headers: http.OutgoingHttpHeaders = {};
+function upstreamHeaders(st: Inflight, req: IncomingMessage, host: string): string[] {
+  const out: string[] = ['host', host];
   const drop = req.headers.connection ? new Set(connectionTokens(req.headers.connection)) : null;
   for (const name in req.headers) {
-    if (HOP_BY_HOP.has(name) || drop?.has(name) || name === 'x-sidecar-request-id') continue;
-    headers[name] = req.headers[name];
+    if (name === 'host' || HOP_BY_HOP.has(name) || drop?.has(name) || name === 'x-sidecar-request-id') continue;
+    // Filtered responses are parsed: ask for them uncompressed.
+    if (st.filtered && name === 'accept-encoding') continue;
+    if (name === 'content-length') continue;
+    const value = req.headers[name]!;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
   }
-  headers.host = host;
-  if (!req.headers['x-request-id']) headers['x-request-id'] = st.call.id;
-  // Filtered responses are parsed: ask for them uncompressed.
-  if (st.filtered) headers['accept-encoding'] = 'identity';
-  if (st.body) headers['content-length'] = st.body.length;
-  else if (req.method !== 'GET' && req.method !== 'HEAD') headers['content-length'] = 0;
-  return headers;
+  if (!req.headers['x-request-id']) out.push('x-request-id', st.call.id);
+  if (st.filtered) out.push('accept-encoding', 'identity');
+  if (st.body) out.push('content-length', String(st.body.length));
+  else if (req.method !== 'GET' && req.method !== 'HEAD') out.push('content-length', '0');
+  else if (req.headers['content-length'] !== undefined && !drop?.has('content-length')) out.push('content-length', req.headers['content-length']);
+  return out;
 }
 
 /** Reads and judges the request; returns what to forward. Throws SidecarError to refuse. */
