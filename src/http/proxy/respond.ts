@@ -213,7 +213,10 @@ function collect(body: Readable, onChunk: () => void, max: number): Promise<Buff
     body.once('end', () => settle(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     // Stays after settling: a late error on the stream must not go unhandled.
     body.on('error', (err) => settle(err, null));
-    body.once('close', () => settle(new Error('the response body closed before its end'), null));
+    // 'close' follows every 'end': only build an error (a stack trace) when it came first.
+    body.once('close', () => {
+      if (!done) settle(new Error('the response body closed before its end'), null);
+    });
   });
 }
 
