@@ -1,14 +1,35 @@
 // Identifiers the sidecar makes: time-ordered UUIDv7 record ids and key fingerprints.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let seq = 0;
+
+/**
+ * Random bytes are drawn in blocks: one randomFillSync per POOL_IDS ids instead of two
+ * randomBytes calls (two buffers) per id.
+ */
+const POOL_IDS = 256;
+const pool = Buffer.alloc(POOL_IDS * 10);
+let poolAt = pool.length;
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Ten fresh random bytes at the returned offset of `pool`. */
+function random10(): number {
+  if (poolAt >= pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const at = poolAt;
+  poolAt += 10;
+  return at;
+}
 
 /**
  * RFC 9562 UUIDv7: 48-bit Unix ms, then a 12-bit counter (method 1) so ids made in the same
  * millisecond by this process still sort in creation order, then 62 random bits.
  */
 export function uuidv7(now: number = Date.now()): string {
+  const r = random10();
   let ms = now;
   if (ms <= lastMs) {
     ms = lastMs;
@@ -20,15 +41,17 @@ export function uuidv7(now: number = Date.now()): string {
     }
   } else {
     lastMs = ms;
-    seq = randomBytes(2).readUInt16BE(0) & 0x3ff; // random start leaves room to count up
+    seq = ((pool[r]! << 8) | pool[r + 1]!) & 0x3ff; // random start leaves room to count up
   }
-  const b = randomBytes(16);
-  b.writeUIntBE(ms, 0, 6);
-  b[6] = 0x70 | ((seq >> 8) & 0x0f);
-  b[7] = seq & 0xff;
-  b[8] = 0x80 | (b[8]! & 0x3f);
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const hi = Math.floor(ms / 0x10000); // the top 32 of the 48 bits
+  const time = (hi >>> 0).toString(16).padStart(8, '0') + (ms & 0xffff).toString(16).padStart(4, '0');
+  const h = HEX;
+  return (
+    `${time.slice(0, 8)}-${time.slice(8)}-` +
+    `${h[0x70 | ((seq >> 8) & 0x0f)]}${h[seq & 0xff]}-` +
+    `${h[0x80 | (pool[r + 2]! & 0x3f)]}${h[pool[r + 3]!]}-` +
+    `${h[pool[r + 4]!]}${h[pool[r + 5]!]}${h[pool[r + 6]!]}${h[pool[r + 7]!]}${h[pool[r + 8]!]}${h[pool[r + 9]!]}`
+  );
 }
 
 /** The millisecond timestamp inside a UUIDv7. */

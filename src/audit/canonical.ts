@@ -42,27 +42,58 @@ const DEFAULTS: Partial<Record<HashedColumn, unknown>> = {
   client_aborted: false,
 };
 
+/** The chain columns, when they are not in the row itself (they take precedence). */
+export interface ChainLink {
+  readonly chain_id: string;
+  readonly chain_seq: number;
+  readonly prev_hash: string | null;
+}
+
 /**
  * `inserted`: the row as the writer inserts it (jsonb columns as JSON text); `stored`:
  * as read back through the driver (jsonb columns already parsed).
  */
 export type RowSource = 'inserted' | 'stored';
 
-export function canonicalRecord(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource): string {
-  const out: Record<string, unknown> = {};
-  const values = row as Record<string, unknown>;
-  for (const col of [...HASHED_COLUMNS].sort()) {
-    let v = values[col];
-    if (v === undefined) v = DEFAULTS[col] ?? null;
-    if (v !== null) {
-      if (TIME_COLUMNS.has(col)) v = new Date(v as Date | string).toISOString();
-      else if (JSON_COLUMNS.has(col)) v = sortKeys(source === 'inserted' && typeof v === 'string' ? JSON.parse(v) : v);
-      else if (col === 'id') v = String(v).toLowerCase();
-      else if (typeof v === 'string') v = wellFormed(v);
-    }
-    out[col] = v;
+const SORTED_COLUMNS: readonly HashedColumn[] = [...HASHED_COLUMNS].sort();
+/** `"name":` of each column, in the order the canonical form lists them. */
+const KEY_PREFIX: readonly string[] = SORTED_COLUMNS.map((col, i) => `${i === 0 ? '{' : ','}${JSON.stringify(col)}:`);
+/** Strings JSON.stringify writes as they are, between quotes: printable ASCII but `"` and `\`. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The canonical form of one column's value: the JSON text JSON.stringify would give for it. */
+function canonicalValue(col: HashedColumn, value: unknown, source: RowSource): string {
+  let v = value === undefined ? (DEFAULTS[col] ?? null) : value;
+  if (v === null) return 'null';
+  if (TIME_COLUMNS.has(col)) return `"${new Date(v as Date | string).toISOString()}"`;
+  if (JSON_COLUMNS.has(col)) return JSON.stringify(sortKeys(source === 'inserted' && typeof v === 'string' ? JSON.parse(v) : v)) ?? 'null';
+  if (col === 'id') v = String(v).toLowerCase();
+  switch (typeof v) {
+    case 'string':
+      return PLAIN_ASCII.test(v) ? `"${v}"` : JSON.stringify(wellFormed(v));
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return JSON.stringify(v) ?? 'null';
   }
-  return JSON.stringify(out);
+}
+
+/**
+ * Built column by column: the same text as JSON.stringify of an object holding the
+ * columns in sorted order (no column name is an integer, so that is their order), without
+ * building that object or sorting the names for every record.
+ */
+export function canonicalRecord(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource, link?: ChainLink): string {
+  const values = row as Record<string, unknown>;
+  let out = '';
+  for (let i = 0; i < SORTED_COLUMNS.length; i++) {
+    const col = SORTED_COLUMNS[i]!;
+    const value = link && col in link ? link[col as keyof ChainLink] : values[col];
+    out += KEY_PREFIX[i]! + canonicalValue(col, value, source);
+  }
+  return `${out}}`;
 }
 
 function sortKeys(v: unknown): unknown {

@@ -6,7 +6,7 @@
 // sequence of the next one. Pure: no I/O, no clock.
 import { createHash } from 'node:crypto';
 import type { AuditRow, NewAuditRow } from '../db/schema.js';
-import { canonicalRecord, type RowSource } from './canonical.js';
+import { canonicalRecord, type ChainLink, type RowSource } from './canonical.js';
 
 export interface ChainPosition {
   /** The sequence number of the last record chained (the first record gets 1). */
@@ -15,9 +15,11 @@ export interface ChainPosition {
   readonly hash: string;
 }
 
-export function recordHash(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource): string {
-  return createHash('sha256').update(canonicalRecord(row, source), 'utf8').digest('hex');
+export function recordHash(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource, link?: ChainLink): string {
+  return createHash('sha256').update(canonicalRecord(row, source, link), 'utf8').digest('hex');
 }
+
+const CHAIN_FIELDS = ['chain_id', 'chain_seq', 'prev_hash', 'hash'] as const;
 
 export class HashChain {
   readonly chainId: string;
@@ -39,6 +41,21 @@ export class HashChain {
     this.#seq += 1;
     this.#hash = hash;
     return { ...linked, hash };
+  }
+
+  /**
+   * The same row as next(), as the JSON text JSON.stringify would give for it: the row's
+   * own text (one JSON.stringify of a plain row) with the chain fields appended. No copy
+   * of the row is made: spreading a row of some forty columns costs more than serialising it.
+   */
+  nextJson(row: NewAuditRow): string {
+    if (CHAIN_FIELDS.some((f) => f in row)) return JSON.stringify(this.next(row));
+    const own = JSON.stringify(row);
+    const hash = recordHash(row, 'inserted', { chain_id: this.chainId, chain_seq: this.#seq + 1, prev_hash: this.#hash });
+    const fields = `"chain_id":${JSON.stringify(this.chainId)},"chain_seq":${this.#seq + 1},"prev_hash":${JSON.stringify(this.#hash)},"hash":"${hash}"}`;
+    this.#seq += 1;
+    this.#hash = hash;
+    return own === '{}' ? `{${fields}` : `${own.slice(0, -1)},${fields}`;
   }
 
   /** Where the chain stands: what a restarted writer passes as `resume`. */

@@ -113,7 +113,7 @@ export class SpooledAuditLog {
    */
   write(record: AuditRecord, urgent = false): Promise<void> {
     if (this.#closing) return this.#drop('closed');
-    const json = JSON.stringify(this.#chain.next(toRow(record, this.#props.maxTextChars)));
+    const json = this.#chain.nextJson(toRow(record, this.#props.maxTextChars));
     const size = entrySize(json);
     if (this.#ledger.bytes + this.#writer.bufferedBytes + size > this.#limits.maxBytes) {
       this.#capHit = true;

@@ -42,11 +42,11 @@ export function respond(ctx: AppContext, st: ResponseState, up: IncomingMessage,
 }
 
 function copyHeaders(up: IncomingMessage, res: ServerResponse, rewritten: boolean): void {
-  const drop = new Set(connectionTokens(up.headers.connection));
+  const drop = up.headers.connection ? new Set(connectionTokens(up.headers.connection)) : null;
   for (let i = 0; i < up.rawHeaders.length; i += 2) {
     const name = up.rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || drop.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || drop?.has(lower)) continue;
     if (lower === 'x-request-id') {
       res.setHeader('x-upstream-request-id', up.rawHeaders[i + 1]!);
       continue;
@@ -106,27 +106,16 @@ function passThrough(st: ResponseState, up: IncomingMessage, res: ServerResponse
 
 async function bufferJson(ctx: AppContext, st: ResponseState, up: IncomingMessage, res: ServerResponse): Promise<void> {
   const { call } = st;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooBig = false;
   onUpstreamBreak(st, up, res);
-  const body = decoded(up);
+  let raw: Buffer | null;
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      st.onActivity();
-      size += chunk.length;
-      if (size > MAX_JSON_BYTES) {
-        tooBig = true;
-        break;
-      }
-      chunks.push(chunk);
-    }
+    raw = await collect(decoded(up), st.onActivity, MAX_JSON_BYTES);
   } catch {
     if (!res.writableEnded) res.destroy();
     return;
   }
   if (res.destroyed) return;
-  if (tooBig) {
+  if (raw === null) {
     // Not filterable in memory: refuse rather than pass unjudged text.
     call.errorCode = 'upstream_response_too_large';
     up.destroy();
@@ -135,7 +124,6 @@ async function bufferJson(ctx: AppContext, st: ResponseState, up: IncomingMessag
     res.end(JSON.stringify({ error: { message: 'The upstream response is too large to filter.', type: 'api_error', param: null, code: 'upstream_response_too_large' } }));
     return;
   }
-  const raw = Buffer.concat(chunks, size);
   let out: Buffer | string = raw;
   let parsed: unknown;
   try {
@@ -193,6 +181,43 @@ async function bufferJson(ctx: AppContext, st: ResponseState, up: IncomingMessag
   call.responseBytes = length;
   res.writeHead(up.statusCode ?? 200);
   res.end(out);
+}
+
+/**
+ * The whole body, or null once it grows past `max` bytes (the stream is then destroyed).
+ * Rejects when the stream fails or closes before its end. Plain listeners: an async
+ * iterator costs a promise and a queue per chunk, on every call.
+ */
+function collect(body: Readable, onChunk: () => void, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const settle = (err: Error | null, value: Buffer | null) => {
+      if (done) return;
+      done = true;
+      if (err) reject(err);
+      else resolve(value);
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (done) return;
+      onChunk();
+      size += chunk.length;
+      if (size > max) {
+        settle(null, null);
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => settle(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    // Stays after settling: a late error on the stream must not go unhandled.
+    body.on('error', (err) => settle(err, null));
+    // 'close' follows every 'end': only build an error (a stack trace) when it came first.
+    body.once('close', () => {
+      if (!done) settle(new Error('the response body closed before its end'), null);
+    });
+  });
 }
 
 function streamEvents(ctx: AppContext, st: ResponseState, up: IncomingMessage, res: ServerResponse): void {

@@ -134,3 +134,25 @@ describe('canonical form', () => {
     expect(recordHash({ ...stored, hash: 'x' } as AuditRow, 'stored')).toBe(base.hash);
   });
 });
+
+describe('HashChain.nextJson', () => {
+  it('is the JSON text of the row next() gives, with the same hash', () => {
+    const texts = ['plain', 'lone \ud800 surrogate', 'nul \u0000 and "quotes"\n', 'ünïcödé 🙂', ''];
+    const a = new HashChain('c');
+    const b = new HashChain('c');
+    for (const [i, text] of texts.entries()) {
+      const r = row({ prompt: text, response: texts[texts.length - 1 - i]!, caller: text, model: i % 2 ? null : text, params: { z: 1, a: [text], '10': 2, '9': { y: text, b: null } } });
+      expect(a.nextJson(r)).toBe(JSON.stringify(b.next(r)));
+    }
+    expect(a.position()).toEqual(b.position());
+  });
+
+  it('matches the canonical form built as a sorted object', () => {
+    const r = { ...row({ prompt: 'x \udc00', params: { b: 1, a: { d: 2, c: '\ud800' } } }), chain_id: 'c', chain_seq: 1, prev_hash: null } as NewAuditRow;
+    const sorted: Record<string, unknown> = {};
+    for (const col of [...HASHED_COLUMNS].sort()) sorted[col] = null;
+    const text = canonicalRecord(r, 'inserted');
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(Object.keys(sorted));
+    expect(JSON.parse(text)).toMatchObject({ prompt: 'x \ufffd', params: { a: { c: '\ufffd', d: 2 }, b: 1 }, chain_seq: 1 });
+  });
+});
