@@ -2,12 +2,14 @@
 // then, under the rules the caller chose for that model, extract every text segment, run
 // the input rules and build the bytes to forward. The same code runs on the main thread
 // for small bodies and in a scan worker for big ones, so both paths decide alike.
+import type { StorageMode } from '../audit/record.js';
+import { storedText } from '../audit/stored-text.js';
 import { SidecarError } from '../errors.js';
 import { evaluate } from '../filters/engine.js';
 import type { HashFn } from '../filters/engine.js';
 import { applyRedactions } from '../filters/redact.js';
 import type { CompiledRule, Decision, Finding, Segment } from '../filters/types.js';
-import { extractRequest, requestParams } from '../openai/extract-request.js';
+import { extractRequest, renderSegments, requestParams } from '../openai/extract-request.js';
 import { setAt } from '../openai/json-path.js';
 import type { FilteredRoute } from '../openai/routes.js';
 
@@ -41,6 +43,8 @@ export interface Judgement {
   readonly forward: Buffer | null;
   /** The stream asks for usage only because we added it: drop the extra chunk. */
   readonly stripUsageChunk: boolean;
+  /** The prompt as the record keeps it, when `promptStorage` was given; else undefined. */
+  readonly storedPrompt?: string | null;
 }
 
 /** Throws SidecarError `invalid_json` unless the body is a JSON object. */
@@ -73,15 +77,20 @@ export async function judgeRequest(
   body: Buffer,
   rules: readonly CompiledRule[],
   hash: HashFn,
+  promptStorage?: StorageMode,
 ): Promise<Judgement> {
   const { json, head } = parsed;
   const { segments, unscanned } = extractRequest(route, json);
   let changed = false;
   let verdict: Judgement['verdict'] = null;
+  let storedPrompt: string | null | undefined;
   if (rules.length > 0) {
     const ev = await evaluate(rules, segments, 'input', { hash, timeoutMs: INPUT_ASYNC_TIMEOUT_MS });
     verdict = { decision: ev.decision, findings: ev.findings, blockedBy: ev.blockedBy, ms: ev.ms };
-    if (ev.decision === 'block') return { segments, unscanned, verdict, forward: null, stripUsageChunk: false };
+    // Segments and findings are final here: the record's prompt can be built now, off
+    // the thread that will write the record (before redactions change the JSON).
+    if (promptStorage !== undefined) storedPrompt = storedText(segments, ev.findings, promptStorage, renderSegments);
+    if (ev.decision === 'block') return { segments, unscanned, verdict, forward: null, stripUsageChunk: false, storedPrompt };
     for (const r of ev.redactions) {
       const seg = segments[r.segment]!;
       setAt(json, seg.path, applyRedactions(seg.text, r.spans));
@@ -105,7 +114,8 @@ export async function judgeRequest(
     }
   }
   if (changed) forward = Buffer.from(JSON.stringify(json));
-  return { segments, unscanned, verdict, forward, stripUsageChunk };
+  if (promptStorage !== undefined && storedPrompt === undefined) storedPrompt = storedText(segments, [], promptStorage, renderSegments);
+  return { segments, unscanned, verdict, forward, stripUsageChunk, storedPrompt };
 }
 
 /**

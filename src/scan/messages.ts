@@ -1,6 +1,7 @@
 // What the main thread and a scan worker say to each other. Plain data only: compiled
 // rules cannot cross threads, so policies travel as their text and are compiled again in
 // the worker, which checks it got the same version (content hash) before judging with it.
+import type { StorageMode } from '../audit/record.js';
 import type { Env } from '../policy/index.js';
 import type { FilteredRoute } from '../openai/routes.js';
 import type { Decision, Finding, Segment } from '../filters/types.js';
@@ -30,7 +31,14 @@ export type RuleRef = readonly [policy: number, rule: number];
 export type ToWorker =
   | { readonly type: 'warm'; readonly policies: readonly PolicyText[] }
   | { readonly type: 'parse'; readonly id: number; readonly route: FilteredRoute; readonly body: Uint8Array }
-  | { readonly type: 'judge'; readonly id: number; readonly policies: readonly PolicyText[]; readonly rules: readonly RuleRef[] }
+  | {
+      readonly type: 'judge';
+      readonly id: number;
+      readonly policies: readonly PolicyText[];
+      readonly rules: readonly RuleRef[];
+      /** The call's storage rule for the prompt: the worker builds the record's prompt too. */
+      readonly promptStorage: StorageMode;
+    }
   /** Do not judge: hand the body back (the main thread judges it itself). */
   | { readonly type: 'release'; readonly id: number };
 
@@ -45,6 +53,7 @@ export interface WorkerJudgement {
   } | null;
   readonly forward: Uint8Array | null;
   readonly stripUsageChunk: boolean;
+  readonly storedPrompt?: string | null;
 }
 
 export type FromWorker =

@@ -221,7 +221,7 @@ export class ScanPool {
         }
         const refs = this.#refs(job.policy.rules);
         if (refs === null) return this.#post(slot, { type: 'release', id: job.id });
-        return this.#post(slot, { type: 'judge', id: job.id, policies: refs.policies, rules: refs.rules });
+        return this.#post(slot, { type: 'judge', id: job.id, policies: refs.policies, rules: refs.rules, promptStorage: job.policy.storage.prompt });
       }
       case 'invalid':
         return this.#settle(slot, () => job.reject(new SidecarError('invalid_json', msg.message)));

@@ -57,7 +57,8 @@ function giveBack(id: number, body: Buffer, reason: string): void {
   send({ type: 'returned', id, body: out, reason }, [out.buffer as ArrayBuffer]);
 }
 
-async function judge(id: number, policies: readonly PolicyText[], refs: readonly (readonly [number, number])[]): Promise<void> {
+async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
+  const { id, policies, rules: refs } = msg;
   const job = jobs.get(id);
   if (!job) return;
   jobs.delete(id);
@@ -68,10 +69,10 @@ async function judge(id: number, policies: readonly PolicyText[], refs: readonly
     if (!rule) return giveBack(id, job.body, 'policy version not available in the worker');
     rules.push(rule);
   }
-  const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash);
+  const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash, msg.promptStorage);
   const forward = j.forward === null ? null : transferable(j.forward);
   send(
-    { type: 'judged', id, judgement: { segments: j.segments, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk } },
+    { type: 'judged', id, judgement: { segments: j.segments, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk, storedPrompt: j.storedPrompt } },
     forward === null ? [] : [forward.buffer as ArrayBuffer],
   );
 }
@@ -98,7 +99,7 @@ port.on('message', (msg: ToWorker) => {
       return;
     }
     case 'judge':
-      judge(msg.id, msg.policies, msg.rules).catch((err: unknown) => {
+      judge(msg).catch((err: unknown) => {
         send({ type: 'failed', id: msg.id, message: err instanceof Error ? err.message : String(err) });
       });
       return;

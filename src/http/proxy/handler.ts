@@ -211,6 +211,7 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
     return call.policy;
   });
   call.inputSegments = judgement.segments;
+  call.storedPrompt = judgement.storedPrompt;
   call.unscanned = judgement.unscanned;
   const verdict = judgement.verdict;
   if (verdict) {
