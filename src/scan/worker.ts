@@ -3,6 +3,8 @@
 // files as on the main thread) and kept while it is active; a compile whose content hash
 // differs from the main thread's (a list file changed in between) is never used: the body
 // goes back and the main thread judges it with the version it chose.
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CompiledRule } from '../filters/types.js';
 import type { FilteredRoute } from '../openai/routes.js';
@@ -14,9 +16,28 @@ import { matchHasher } from './match-hash.js';
 import type { FromWorker, PolicyText, ToWorker, WorkerInit } from './messages.js';
 import { asBuffer, transferable } from './transfer.js';
 
+/** How much nicer than the main thread a scan runs (Linux nice steps). */
+const NICE_STEPS = 10;
+
 const port = parentPort;
 if (!port) throw new Error('scan worker: not started as a worker thread');
 const init = workerData as WorkerInit;
+lowerPriority();
+
+/**
+ * On a busy machine the event loop, which serves every other call, must win the CPU over
+ * a long scan: the scan only takes longer. Linux keeps a nice value per thread, and
+ * setpriority() takes a thread id; elsewhere (or when refused) the scan keeps the normal
+ * priority.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + NICE_STEPS));
+  } catch {
+    // Not Linux, or not allowed: nothing to do.
+  }
+}
 const hash = matchHasher(init.hashKey);
 
 /** Compiled versions by `file \0 contentHash`; null when the compile did not give that version. */
