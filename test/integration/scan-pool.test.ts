@@ -4,6 +4,7 @@
 // crashes or stalls fails its call closed (OpenAI-shaped error, recorded, nothing
 // forwarded) and is replaced.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
 import { mixedText } from '../../bench/lib/corpus.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -146,5 +147,42 @@ describe('a scan worker that breaks down', () => {
     const next = await send(h, chat({}, `${'w '.repeat(2_000)} call 4111 1111 1111 1111`));
     expect(next.status).toBe(200);
     expect(next.forwarded).toContain('[REDACTED:credit_card]');
+  });
+});
+
+describe('async rules (moderation) of a big request, judged in a scan worker', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      backend: 'embedded',
+      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024' },
+      policies: {
+        'mod.yaml': 'name: mod\nrules:\n  - id: moderation\n    detector: moderation\n    endpoint: ${STANDIN_URL}\n    categories: [hate, violence]\n    action: block\n',
+        // A service that cannot be reached: on_error allow records the failure, acts on nothing.
+        'down.yaml': 'name: down\nrules:\n  - id: moderation-down\n    detector: moderation\n    endpoint: http://127.0.0.1:9/v1\n    on_error: allow\n    action: block\n',
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const big = (tail: string) => `${'a calm and friendly paragraph. '.repeat(200)}${tail}`;
+
+  it('blocks a flagged prompt through the SDK, and passes a kind one with the unreachable service recorded', async () => {
+    const before = h.sidecar.ctx.scanPool!.stats().judged;
+    const err = await h.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: big('HATE_SAMPLE text') }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('content_filter');
+    const ok = await h.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: big('nothing else') }] });
+    expect(ok.choices[0]!.finish_reason).toBe('stop');
+    expect(h.sidecar.ctx.scanPool!.stats().judged).toBe(before + 2);
+    await h.flush();
+    const list = await (await h.admin('/audit/requests?limit=1')).json();
+    const rec = await (await h.admin(`/audit/requests/${list.items[0].id}`)).json();
+    const down = rec.findings.find((f: { rule: string }) => f.rule === 'moderation-down');
+    expect(down).toMatchObject({ phase: 'input', enforced: false, count: 0 });
+    expect(down.error).toBeTruthy();
+    expect(rec.decision).toBe('allow');
   });
 });
