@@ -57,6 +57,8 @@ export interface WorkerJudgement {
 }
 
 export type FromWorker =
+  /** Every policy of a `warm` message is compiled (or failed to): the worker can take calls. */
+  | { readonly type: 'warmed' }
   | { readonly type: 'head'; readonly id: number; readonly head: RequestHead }
   /** The body is not a JSON object (SidecarError `invalid_json` with this message). */
   | { readonly type: 'invalid'; readonly id: number; readonly message: string }

@@ -63,6 +63,8 @@ interface Job {
 
 interface Slot {
   worker: Worker | null;
+  /** The worker has compiled the policies active when it started: it takes calls from now. */
+  ready: boolean;
   job: Job | null;
   startedAt: number;
 }
@@ -81,6 +83,7 @@ export class ScanPool {
   readonly #rules = new WeakMap<CompiledRule, RuleLocation>();
   readonly #unsubscribe: () => void;
   readonly #counts = { judged: 0, inline: 0, failed: 0 };
+  readonly #readyWaiters: (() => void)[] = [];
   #nextId = 1;
   #closed = false;
 
@@ -96,7 +99,7 @@ export class ScanPool {
       for (const slot of this.#slots) slot.worker?.postMessage(warm);
     });
     for (let i = 0; i < props.size; i++) {
-      const slot: Slot = { worker: null, job: null, startedAt: 0 };
+      const slot: Slot = { worker: null, ready: false, job: null, startedAt: 0 };
       this.#slots.push(slot);
       this.#spawn(slot);
     }
@@ -115,6 +118,12 @@ export class ScanPool {
 
   get size(): number {
     return this.#slots.length;
+  }
+
+  /** Resolves once every worker has started and compiled the active policies. */
+  ready(): Promise<void> {
+    if (this.#slots.every((s) => s.ready)) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
   /** Calls judged in a worker, handed back to the main thread, failed closed; and waiting now. */
@@ -138,7 +147,7 @@ export class ScanPool {
         fail(err);
       };
       const job: Job = { id: this.#nextId++, route, body, choose, resolve, reject, policy: null, error: undefined, timer: null };
-      const idle = this.#slots.find((s) => s.worker !== null && s.job === null);
+      const idle = this.#slots.find(isIdle);
       if (idle) this.#start(idle, job);
       else if (this.#queue.length < this.#props.queueMax) this.#queue.push(job);
       else resolve({ kind: 'inline', body, policy: null, reason: 'queue full' });
@@ -165,10 +174,17 @@ export class ScanPool {
     const worker = new Worker(this.#url, { workerData: this.#props.init, name: 'scan' });
     worker.unref();
     slot.worker = worker;
+    slot.ready = false;
     slot.startedAt = performance.now();
     worker.postMessage({ type: 'warm', policies: this.#activeTexts() } satisfies ToWorker);
     worker.on('message', (msg: FromWorker) => {
-      if (slot.worker === worker) this.#onMessage(slot, msg);
+      if (slot.worker !== worker) return;
+      if (msg.type !== 'warmed') return this.#onMessage(slot, msg);
+      // Calls wait in the queue while a new worker starts and compiles: their time limit
+      // runs from when a worker takes them, not from its start-up.
+      slot.ready = true;
+      if (this.#slots.every((s) => s.ready)) for (const wake of this.#readyWaiters.splice(0)) wake();
+      this.#next(slot);
     });
     worker.on('error', (err) => {
       if (slot.worker !== worker) return;
@@ -180,7 +196,6 @@ export class ScanPool {
       this.#props.logger.error({ code }, 'scan worker exited');
       this.#replace(slot, new SidecarError('scan_failed', 'The content filters failed while checking the request; it was not forwarded.'));
     });
-    this.#next(slot);
   }
 
   /** Fails the slot's call (if any), drops its worker and starts another. */
@@ -208,7 +223,7 @@ export class ScanPool {
     this.#post(slot, { type: 'parse', id: job.id, route: job.route, body: bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
-  #onMessage(slot: Slot, msg: FromWorker): void {
+  #onMessage(slot: Slot, msg: Exclude<FromWorker, { type: 'warmed' }>): void {
     const job = slot.job;
     if (!job || job.id !== msg.id) return;
     switch (msg.type) {
@@ -262,7 +277,7 @@ export class ScanPool {
   }
 
   #next(slot: Slot): void {
-    const job = slot.worker !== null && slot.job === null ? this.#queue.shift() : undefined;
+    const job = isIdle(slot) ? this.#queue.shift() : undefined;
     if (job) this.#start(slot, job);
   }
 
@@ -293,6 +308,10 @@ export class ScanPool {
   #activeTexts(): PolicyText[] {
     return this.#props.registry.snapshot().policies.map(policyText);
   }
+}
+
+function isIdle(slot: Slot): boolean {
+  return slot.worker !== null && slot.ready && slot.job === null;
 }
 
 function policyText(p: CompiledPolicy): PolicyText {

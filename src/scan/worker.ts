@@ -103,7 +103,7 @@ port.on('message', (msg: ToWorker) => {
     case 'warm': {
       const keep = new Set(msg.policies.map(keyOf));
       for (const key of compiled.keys()) if (!keep.has(key)) compiled.delete(key);
-      for (const p of msg.policies) void compile(p);
+      void Promise.all(msg.policies.map(compile)).then(() => send({ type: 'warmed' }));
       return;
     }
     case 'parse': {

@@ -117,7 +117,8 @@ describe('a scan worker that breaks down', () => {
   beforeAll(async () => {
     h = await startHarness({
       backend: 'embedded',
-      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024', SCAN_TIMEOUT_MS: '1000' },
+      // Long enough for any real scan here on a busy machine; the stalled one never ends.
+      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024', SCAN_TIMEOUT_MS: '3000' },
       scanWorkerUrl: FAULTY_WORKER,
     });
   });

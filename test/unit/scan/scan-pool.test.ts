@@ -31,7 +31,7 @@ async function setup(terms: string) {
   return { dir, registry, source: policySource(registry) };
 }
 
-function startPool(registry: PolicyRegistry, queueMax = 8): ScanPool {
+async function startPool(registry: PolicyRegistry, queueMax = 8): Promise<ScanPool> {
   const pool = ScanPool.create({
     size: 1,
     queueMax,
@@ -42,6 +42,7 @@ function startPool(registry: PolicyRegistry, queueMax = 8): ScanPool {
   });
   if (!pool) throw new Error('the scan worker script is missing: run npm run build');
   cleanups.push(() => pool.close());
+  await pool.ready();
   return pool;
 }
 
@@ -50,7 +51,7 @@ const body = (text: string) => Buffer.from(JSON.stringify({ model: 'm', messages
 describe('ScanPool', () => {
   it('judges in the worker with the chosen version: same outcome as on the main thread', async () => {
     const { registry, source } = await setup('orchid');
-    const pool = startPool(registry);
+    const pool = await startPool(registry);
     const choose = () => source.forCall({ model: 'm', caller: null, keyFingerprint: null });
     const text = 'write to a.b@example.com about the plan '.repeat(50);
     const inWorker = await scanRequest({ pool, minBytes: 1, hash: matchHasher(KEY) }, 'chat.completions', body(text), choose);
@@ -66,7 +67,7 @@ describe('ScanPool', () => {
     const { dir, registry, source } = await setup('orchid');
     // The main thread's version blocks "orchid"; the file on disk now says "tulip".
     writeFileSync(join(dir, 'lists', 'terms.txt'), 'tulip\n');
-    const pool = startPool(registry);
+    const pool = await startPool(registry);
     const out = await scanRequest({ pool, minBytes: 1, hash: matchHasher(KEY) }, 'chat.completions', body('an orchid, not a tulip'), () =>
       source.forCall({ model: 'm', caller: null, keyFingerprint: null }),
     );
@@ -77,7 +78,7 @@ describe('ScanPool', () => {
 
   it('sends a call beyond the queue bound back to the main thread, judged all the same', async () => {
     const { registry, source } = await setup('orchid');
-    const pool = startPool(registry, 0);
+    const pool = await startPool(registry, 0);
     const choose = () => source.forCall({ model: 'm', caller: null, keyFingerprint: null });
     const scanner = { pool, minBytes: 1, hash: matchHasher(KEY) };
     const [a, b] = await Promise.all([
@@ -91,7 +92,7 @@ describe('ScanPool', () => {
 
   it('refuses a body that is not a JSON object as the main thread does', async () => {
     const { registry, source } = await setup('orchid');
-    const pool = startPool(registry);
+    const pool = await startPool(registry);
     const choose = () => source.forCall({ model: 'm', caller: null, keyFingerprint: null });
     const err = await scanRequest({ pool, minBytes: 1, hash: matchHasher(KEY) }, 'chat.completions', Buffer.from('[1, 2]'), choose).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'invalid_json', message: 'The request body must be a JSON object.' });
