@@ -1,5 +1,6 @@
 // Configuration: read the raw environment, then validate and group it (two steps, so
 // nothing parses process.env at import time and tests pass their own env).
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -60,6 +61,14 @@ const envSchema = z.object({
   /** Shows how long SIGTERM waits for in-flight calls before closing them. */
   SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
   RETENTION_DAYS: positiveInt.optional(),
+  /** Worker threads that judge big request bodies; 0 judges everything on the main thread. Default: cores - 1, at least 1. */
+  SCAN_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Request bodies of at least this many bytes are parsed and judged in a scan worker. */
+  SCAN_WORKER_MIN_BYTES: positiveInt.default(128 * 1024),
+  /** Big calls that may wait for a busy worker; the next is judged on the main thread. */
+  SCAN_QUEUE_MAX: z.coerce.number().int().min(0).default(64),
+  /** Time a worker may spend on one request; past it the call fails closed (503 scan_timeout). */
+  SCAN_TIMEOUT_MS: z.coerce.number().int().min(1000, 'must be at least 1000').default(60_000),
 });
 
 export interface Config {
@@ -91,6 +100,12 @@ export interface Config {
     readonly maxTextChars: number;
     readonly hashKey: string | null;
     readonly retentionDays: number | null;
+  };
+  readonly scan: {
+    readonly workers: number;
+    readonly minBytes: number;
+    readonly queueMax: number;
+    readonly timeoutMs: number;
   };
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
@@ -160,6 +175,12 @@ export function loadConfig(
       maxTextChars: e.AUDIT_MAX_TEXT_CHARS,
       hashKey: e.AUDIT_HASH_KEY ?? null,
       retentionDays: e.RETENTION_DAYS ?? null,
+    },
+    scan: {
+      workers: e.SCAN_WORKERS ?? Math.max(1, availableParallelism() - 1),
+      minBytes: e.SCAN_WORKER_MIN_BYTES,
+      queueMax: e.SCAN_QUEUE_MAX,
+      timeoutMs: e.SCAN_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -9,6 +9,7 @@ import type { StorageMode } from './audit/record.js';
 import type { Logger } from './logger.js';
 import type { PolicyRegistry } from './policy/index.js';
 import type { Metrics } from './metrics.js';
+import type { ScanPool } from './scan/scan-pool.js';
 
 /** The policies that govern one call, resolved from the active set. */
 export interface CallPolicy {
@@ -46,6 +47,8 @@ export interface AppContext {
   /** Keyed hash of matched text for findings (never the text). */
   readonly hashMatch: (matched: string) => string;
   readonly metrics: Metrics;
+  /** Worker threads for big request bodies (SCAN_*); absent or null: all judged in-thread. */
+  readonly scanPool?: ScanPool | null;
   /** This replica: its id, and the schema its records and policies live in. */
   readonly replica: { readonly id: string; readonly scope: string };
   readonly tokens: { readonly admin: readonly string[]; readonly auditor: readonly string[] };

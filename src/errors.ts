@@ -12,6 +12,8 @@ export const ERRORS = {
   upstream_not_configured: { status: 502, type: 'api_error' },
   audit_unavailable: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
+  scan_failed: { status: 500, type: 'api_error' },
+  scan_timeout: { status: 503, type: 'api_error' },
   // Admin API
   invalid_parameter: { status: 400, type: 'invalid_request_error' },
   unauthorized: { status: 401, type: 'authentication_error' },

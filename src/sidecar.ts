@@ -1,6 +1,6 @@
 // Composition: config -> logger -> database -> migrations -> policies -> audit writer ->
 // apps -> listeners. main.ts, the demo, tests and benchmarks all start the sidecar here.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -23,6 +23,8 @@ import { createMetrics } from './metrics.js';
 import { PolicyRegistry, unifiedDiff, watchPolicies, type PolicyWatcher } from './policy/index.js';
 import { recordPolicyVersion } from './audit/policy-versions.js';
 import { scheduleRetention, type RetentionSchedule } from './audit/retention.js';
+import { matchHasher } from './scan/match-hash.js';
+import { ScanPool } from './scan/scan-pool.js';
 
 export interface SidecarOverrides {
   readonly logger?: Logger;
@@ -32,6 +34,8 @@ export interface SidecarOverrides {
   readonly schema?: string;
   /** Watch POLICY_DIR for changes (default true). */
   readonly watchPolicies?: boolean;
+  /** The scan workers' script (tests that make a worker crash or stall). */
+  readonly scanWorkerUrl?: URL;
 }
 
 export interface RunningSidecar {
@@ -199,6 +203,16 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
   const follower = config.database.url
     ? followPolicies({ url: config.database.url, db: database.db, registry, origin: replica.id, scope: replica.scope, logger })
     : null;
+  // Big request bodies are judged in worker threads, with the same policy versions.
+  const scanPool = ScanPool.create({
+    size: config.scan.workers,
+    queueMax: config.scan.queueMax,
+    timeoutMs: config.scan.timeoutMs,
+    registry,
+    init: { policyDir: registry.dir, env: config.env, hashKey: key },
+    logger,
+    workerUrl: overrides.scanWorkerUrl,
+  });
   const generatedAdminToken = config.admin.adminTokens ? null : randomBytes(24).toString('base64url');
   const ctx: AppContext = {
     config,
@@ -210,7 +224,8 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     metrics,
     replica,
     upstream: makeUpstream(config),
-    hashMatch: (matched) => createHmac('sha256', key).update(matched).digest('hex').slice(0, 16),
+    hashMatch: matchHasher(key),
+    scanPool,
     tokens: { admin: config.admin.adminTokens ?? [generatedAdminToken!], auditor: config.admin.auditorTokens },
   };
   const apps = buildApp(ctx);
@@ -241,6 +256,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
         adminServer.closeAllConnections();
         await Promise.all([proxyClosed, new Promise<void>((r) => adminServer.close(() => r()))]);
         clearTimeout(grace);
+        await scanPool?.close();
         // Records of the last calls are written by their 'close' handlers: let them land.
         await new Promise((r) => setImmediate(r));
         await audit.close(10_000);

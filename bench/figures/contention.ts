@@ -4,6 +4,7 @@
 import { AUTH, CHAT_PATH, type BenchContext } from '../lib/context.js';
 import { documentChat, smallChat } from '../lib/corpus.js';
 import { openLoop, type BenchRequest, type Client } from '../lib/http-load.js';
+import { cpuMs } from '../lib/procs.js';
 import { int, ms, plusMs, Samples } from '../lib/stats.js';
 
 const SMALL_RATE = 100;
@@ -55,7 +56,12 @@ export async function contention(b: BenchContext): Promise<void> {
   const smallReq: BenchRequest = { path: CHAT_PATH, headers: AUTH, body: smallChat(2048) };
   const bigReq: BenchRequest = { path: CHAT_PATH, headers: AUTH, body: documentChat(b.work.bigText) };
   const d = await underLoad(small.direct, big.direct, smallReq, bigReq);
+  // CPU, unlike wall time, does not depend on what else the machine runs: how much of the
+  // sidecar's work its event loop (main thread) still does, the rest being scan workers.
+  const pid = pair.sidecar.pid;
+  const cpu0 = { main: cpuMs(pid, pid), all: cpuMs(pid) };
   const s = await underLoad(small.sidecar, big.sidecar, smallReq, bigReq);
+  const cpu = { main: cpuMs(pid, pid) - cpu0.main, all: cpuMs(pid) - cpu0.all };
   const p99 = [d.small.percentile(99), s.small.percentile(99)] as const;
   b.report.add({
     figure: `4. small-call p99 during 4 MB scans (${SMALL_RATE}/s)`,
@@ -73,5 +79,9 @@ export async function contention(b: BenchContext): Promise<void> {
     goal: '—',
     met: null,
   });
+  b.report.note(
+    `figure 4: sidecar CPU during its run ${int(cpu.all)} ms, of which its main thread ${int(cpu.main)} ms ` +
+      `(${int(s.bigDone)} big and ${int(s.small.count)} small calls done)`,
+  );
   if (d.smallFailed || s.smallFailed) b.report.note(`figure 4: failed small calls: direct ${d.smallFailed}, sidecar ${s.smallFailed}`);
 }

@@ -1,4 +1,4 @@
-// `npm run bench -- profile`: figures 1 and 2 again, each against a fresh sidecar child
+// `npm run bench -- profile`: figures 1, 2 and 4 again, each against a fresh sidecar child
 // started with `node --cpu-prof`; the profile is written when the child exits and is
 // summarised here. The profiles go to a temporary directory, removed afterwards unless
 // --keep-profiles. Their figures are taken under the profiler and are not reported.
@@ -9,12 +9,15 @@ import { summariseFile } from '../lib/cpuprofile.js';
 import type { BenchContext, Figure } from '../lib/context.js';
 import { Report } from '../lib/report.js';
 import { startPair } from '../lib/setup.js';
+import { contention } from './contention.js';
 import { latency } from './latency.js';
 import { throughput } from './throughput.js';
 
 const PROFILED: readonly (readonly [string, Figure])[] = [
   ['latency', latency],
   ['throughput', throughput],
+  // What still runs on the main thread while 4 MB prompts are judged in scan workers.
+  ['contention', contention],
 ];
 
 export async function profile(b: BenchContext): Promise<void> {

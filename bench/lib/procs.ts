@@ -146,10 +146,10 @@ export function openFds(pid: number): { fds: number; sockets: number } {
   return { fds, sockets };
 }
 
-/** CPU time (user + system) a process has used so far, in ms. */
-export function cpuMs(pid: number): number {
+/** CPU time (user + system) a process has used so far, in ms; with `tid`, one of its threads (its main thread: tid = pid). */
+export function cpuMs(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
     return (ticks * 1000) / 100; // USER_HZ is 100 on Linux

@@ -153,6 +153,8 @@ export async function startPair(opts: PairOptions): Promise<Pair> {
     POLICY_DIR: work.policyDir,
     ADMIN_TOKENS: ADMIN_TOKEN,
     LOG_LEVEL: opts.logLevel ?? 'info',
+    // SCAN_WORKERS=0 npm run bench ... measures the sidecar with every scan on its main thread.
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('SCAN_') && e[1] !== undefined)),
     ...(db.kind === 'server' ? { DATABASE_URL: db.url } : {}),
   };
   let sidecar: ChildHandle;

@@ -49,6 +49,8 @@ export interface HarnessOptions {
   /** Policy files to use instead of the bundled policies/ (name -> YAML text). */
   readonly policies?: Record<string, string>;
   readonly standinOptions?: Parameters<typeof startStandin>[0];
+  /** The scan workers' script, instead of the real one. */
+  readonly scanWorkerUrl?: URL;
 }
 
 let schemaSeq = 0;
@@ -92,7 +94,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   });
   const pglite = opts.backend === 'embedded' ? new PGlite({ extensions: PGLITE_EXTENSIONS }) : undefined;
   const schema = opts.backend === 'server' ? `t_${process.pid}_${Date.now().toString(36)}_${schemaSeq++}` : undefined;
-  const sidecar = await startSidecar(config, { logger, pglite, schema, watchPolicies: true });
+  const sidecar = await startSidecar(config, { logger, pglite, schema, watchPolicies: true, scanWorkerUrl: opts.scanWorkerUrl });
   const client = new OpenAI({ baseURL: `${sidecar.proxyUrl}/v1`, apiKey: 'sk-test-key-for-harness-000000000000', maxRetries: 0 });
   return {
     sidecar,

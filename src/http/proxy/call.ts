@@ -10,7 +10,7 @@ import { renderSegments } from '../../openai/extract-request.js';
 import type { FilteredRoute } from '../../openai/routes.js';
 import { estimateUsage, type Usage } from '../../openai/usage.js';
 import { headerValue, saneRequestId } from '../headers.js';
-import { storedText } from './stored-text.js';
+import { storedText } from '../../audit/stored-text.js';
 
 const DECISION_RANK: Record<Decision, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
@@ -45,6 +45,11 @@ export class Call {
   policy: CallPolicy | null = null;
   decision: Decision = 'allow';
   inputSegments: readonly Segment[] = [];
+  /**
+   * The prompt as the record keeps it, when it was built where the request was judged (a
+   * scan worker, from the same segments, findings and storage rule); else built at finish.
+   */
+  storedPrompt: string | null | undefined = undefined;
   inputFindings: readonly Finding[] = [];
   outputSegments: readonly Pick<Segment, 'text' | 'role' | 'kind'>[] = [];
   outputFindings: readonly Finding[] = [];
@@ -97,7 +102,11 @@ export class Call {
     if (this.pending) await this.pending;
     const finished = completing || res.writableFinished;
     const storage = this.policy?.storage ?? { prompt: 'full' as StorageMode, response: 'full' as StorageMode };
-    const prompt = this.route ? storedText(this.inputSegments, this.inputFindings, storage.prompt, renderSegments) : null;
+    const prompt = !this.route
+      ? null
+      : this.storedPrompt !== undefined
+        ? this.storedPrompt
+        : storedText(this.inputSegments, this.inputFindings, storage.prompt, renderSegments);
     const responseText = this.expectsOutput
       ? storedText(this.outputSegments, this.outputFindings, storage.response, renderText)
       : null;

@@ -14,11 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
 import type { AppContext } from '../../context.js';
 import { SidecarError } from '../../errors.js';
-import { evaluate } from '../../filters/engine.js';
-import { applyRedactions } from '../../filters/redact.js';
 import type { CompiledRule } from '../../filters/types.js';
-import { extractRequest, requestParams } from '../../openai/extract-request.js';
-import { setAt } from '../../openai/json-path.js';
 import { classifyRoute, hasOutput } from '../../openai/routes.js';
 import { connectionTokens, HOP_BY_HOP } from '../headers.js';
 import { sendError } from '../errors.js';
@@ -27,6 +23,7 @@ import { Call } from './call.js';
 import { respond } from './respond.js';
 import { retryDelay } from './retry.js';
 import { modelLabel } from '../../metrics.js';
+import { scanRequest } from '../../scan/scan-request.js';
 
 interface Inflight {
   readonly call: Call;
@@ -269,7 +266,10 @@ function upstreamHeaders(st: Inflight, req: IncomingMessage, host: string): stri
   return out;
 }
 
-/** Reads and judges the request; returns what to forward. Throws SidecarError to refuse. */
+/**
+ * Reads and judges the request; returns what to forward. Throws SidecarError to refuse.
+ * Big bodies are parsed and judged in a scan worker (src/scan/), small ones right here.
+ */
 async function prepare(ctx: AppContext, req: Request, call: Call) {
   const body = hasBody(req) ? await readBody(req, ctx.config.limits.maxBodyBytes) : null;
   call.requestBytes = body?.length ?? 0;
@@ -279,82 +279,34 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
     call.policy = ctx.policies.forCall(call);
     return { body, filtered: false, outputRules: [], stripUsageChunk: false };
   }
-  const json = parseObject(body);
-  call.model = typeof json.model === 'string' ? json.model : null;
-  call.stream = json.stream === true;
-  call.params = requestParams(json);
-  call.expectsOutput = hasOutput(route);
-  const policy = ctx.policies.forCall(call);
-  call.policy = policy;
-
-  const { segments, unscanned } = extractRequest(route, json);
-  call.inputSegments = segments;
-  call.unscanned = unscanned;
-  let forward = body;
-  let changed = false;
-  if (policy.rules.length > 0) {
-    const ev = await evaluate(policy.rules, segments, 'input', { hash: ctx.hashMatch, timeoutMs: 10_000 });
-    call.filterMs += ev.ms;
-    call.inputFindings = ev.findings;
-    call.raiseDecision(ev.decision);
-    if (ev.decision === 'block') {
+  const scanner = { pool: ctx.scanPool ?? null, minBytes: ctx.config.scan.minBytes, hash: ctx.hashMatch };
+  const { policy, judgement } = await scanRequest(scanner, route, body, (head) => {
+    call.model = head.model;
+    call.stream = head.stream;
+    call.params = head.params;
+    call.expectsOutput = hasOutput(route);
+    call.policy = ctx.policies.forCall(call);
+    return call.policy;
+  });
+  call.inputSegments = judgement.segments;
+  call.storedPrompt = judgement.storedPrompt;
+  call.unscanned = judgement.unscanned;
+  const verdict = judgement.verdict;
+  if (verdict) {
+    call.filterMs += verdict.ms;
+    call.inputFindings = verdict.findings;
+    call.raiseDecision(verdict.decision);
+    if (verdict.decision === 'block') {
       throw new SidecarError(
         'content_filter',
-        `The request was blocked by content policy (rules: ${ev.blockedBy.join(', ')}).`,
+        `The request was blocked by content policy (rules: ${verdict.blockedBy.join(', ')}).`,
         null,
-        { rules: ev.blockedBy, policy_version: policy.version, request_id: call.id },
+        { rules: verdict.blockedBy, policy_version: policy.version, request_id: call.id },
       );
-    }
-    for (const r of ev.redactions) {
-      const seg = segments[r.segment]!;
-      setAt(json, seg.path, applyRedactions(seg.text, r.spans));
-      changed = true;
     }
   }
   const outputRules = policy.rules.filter((r) => r.phases.includes('output'));
-  let stripUsageChunk = false;
-  if (call.stream && (route === 'chat.completions' || route === 'completions')) {
-    const so = json.stream_options;
-    const asked = typeof so === 'object' && so !== null && (so as Record<string, unknown>).include_usage === true;
-    if (!asked) {
-      // Ask for usage anyway (exact tokens in the record); the extra chunk is stripped.
-      stripUsageChunk = true;
-      if (changed || (typeof so === 'object' && so !== null)) {
-        json.stream_options = { ...(typeof so === 'object' && so !== null ? so : {}), include_usage: true };
-        changed = true;
-      } else {
-        forward = spliceStreamOptions(body!);
-      }
-    }
-  }
-  if (changed) forward = Buffer.from(JSON.stringify(json));
-  return { body: forward, filtered: true, outputRules, stripUsageChunk };
-}
-
-function parseObject(body: Buffer | null): Record<string, unknown> {
-  if (!body || body.length === 0) throw new SidecarError('invalid_json', 'The request body is empty; a JSON object is required.');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new SidecarError('invalid_json', 'The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SidecarError('invalid_json', 'The request body must be a JSON object.');
-  }
-  return parsed as Record<string, unknown>;
-}
-
-/**
- * Adds `"stream_options":{"include_usage":true}` right after the body's opening brace,
- * leaving every other byte as the client sent it (re-serialising would alter numbers).
- */
-function spliceStreamOptions(body: Buffer): Buffer {
-  const open = body.indexOf(0x7b); // '{'
-  const rest = body.subarray(open + 1);
-  const empty = /^\s*}/.test(rest.subarray(0, 64).toString('utf8'));
-  const insert = Buffer.from(`"stream_options":{"include_usage":true}${empty ? '' : ','}`);
-  return Buffer.concat([body.subarray(0, open + 1), insert, rest]);
+  return { body: judgement.forward, filtered: true, outputRules, stripUsageChunk: judgement.stripUsageChunk };
 }
 
 /**

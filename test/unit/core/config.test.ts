@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 
@@ -10,7 +11,13 @@ describe('loadConfig', () => {
     expect(c.limits.maxBodyBytes).toBe(16 * 1024 * 1024);
     expect(c.limits.upstreamTimeoutMs).toBe(600_000);
     expect(c.database).toEqual({ url: null, dataDir: './data' });
+    expect(c.scan).toEqual({ workers: Math.max(1, availableParallelism() - 1), minBytes: 131_072, queueMax: 64, timeoutMs: 60_000 });
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the scan pool settings; 0 workers judges everything on the main thread', () => {
+    const c = loadConfig({ SCAN_WORKERS: '0', SCAN_WORKER_MIN_BYTES: '262144', SCAN_QUEUE_MAX: '8', SCAN_TIMEOUT_MS: '5000' });
+    expect(c.scan).toEqual({ workers: 0, minBytes: 262_144, queueMax: 8, timeoutMs: 5_000 });
   });
 
   it('names the variable and the problem', () => {
@@ -21,6 +28,9 @@ describe('loadConfig', () => {
       [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
       [{ ADMIN_TOKENS: 'short' }, 'ADMIN_TOKENS'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+      [{ SCAN_WORKERS: '-1' }, 'SCAN_WORKERS'],
+      [{ SCAN_WORKER_MIN_BYTES: '0' }, 'SCAN_WORKER_MIN_BYTES'],
+      [{ SCAN_TIMEOUT_MS: '10' }, 'SCAN_TIMEOUT_MS'],
     ];
     for (const [env, variable] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

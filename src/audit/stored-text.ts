@@ -1,9 +1,9 @@
 // What of a prompt or response the record keeps, as the policy's storage rule says:
 // `full` (the text, with matched secrets still masked: a secret is never stored),
 // `redacted` (every finding masked), or `none`.
-import { applyRedactions, mergeSpans, redactionLabel, type RedactionSpan } from '../../filters/redact.js';
-import type { Finding, Segment } from '../../filters/types.js';
-import type { StorageMode } from '../../audit/record.js';
+import { applyRedactions, mergeSpans, redactionLabel, type RedactionSpan } from '../filters/redact.js';
+import type { Finding, Segment } from '../filters/types.js';
+import type { StorageMode } from './record.js';
 
 type TextSegment = Pick<Segment, 'text' | 'role' | 'kind'>;
 

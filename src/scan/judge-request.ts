@@ -1,0 +1,131 @@
+// Judging one request body, in two steps: read it (JSON, model, stream flag, parameters),
+// then, under the rules the caller chose for that model, extract every text segment, run
+// the input rules and build the bytes to forward. The same code runs on the main thread
+// for small bodies and in a scan worker for big ones, so both paths decide alike.
+import type { StorageMode } from '../audit/record.js';
+import { storedText } from '../audit/stored-text.js';
+import { SidecarError } from '../errors.js';
+import { evaluate } from '../filters/engine.js';
+import type { HashFn } from '../filters/engine.js';
+import { applyRedactions } from '../filters/redact.js';
+import type { CompiledRule, Decision, Finding, Segment } from '../filters/types.js';
+import { extractRequest, renderSegments, requestParams } from '../openai/extract-request.js';
+import { setAt } from '../openai/json-path.js';
+import type { FilteredRoute } from '../openai/routes.js';
+
+/** Time allowed to each async check (a moderation service) of the input phase. */
+export const INPUT_ASYNC_TIMEOUT_MS = 10_000;
+
+/** What the policy choice needs from a body. */
+export interface RequestHead {
+  readonly model: string | null;
+  readonly stream: boolean;
+  readonly params: Record<string, unknown> | null;
+}
+
+export interface ParsedRequest {
+  readonly json: Record<string, unknown>;
+  readonly head: RequestHead;
+}
+
+/** The outcome of the input phase for one body. */
+export interface Judgement {
+  readonly segments: readonly Segment[];
+  readonly unscanned: string[];
+  /** Null when no rule applied (nothing ran). */
+  readonly verdict: {
+    readonly decision: Decision;
+    readonly findings: Finding[];
+    readonly blockedBy: string[];
+    readonly ms: number;
+  } | null;
+  /** The bytes to send upstream; null when the call is blocked. */
+  readonly forward: Buffer | null;
+  /** The stream asks for usage only because we added it: drop the extra chunk. */
+  readonly stripUsageChunk: boolean;
+  /** The prompt as the record keeps it, when `promptStorage` was given; else undefined. */
+  readonly storedPrompt?: string | null;
+}
+
+/** Throws SidecarError `invalid_json` unless the body is a JSON object. */
+export function parseRequest(body: Buffer | null): ParsedRequest {
+  if (!body || body.length === 0) throw new SidecarError('invalid_json', 'The request body is empty; a JSON object is required.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new SidecarError('invalid_json', 'The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SidecarError('invalid_json', 'The request body must be a JSON object.');
+  }
+  const json = parsed as Record<string, unknown>;
+  return {
+    json,
+    head: { model: typeof json.model === 'string' ? json.model : null, stream: json.stream === true, params: requestParams(json) },
+  };
+}
+
+/**
+ * Runs the input rules over `json` (parsed from `body`, which it may modify) and decides
+ * what to forward: the original bytes unless a redaction or the usage request changed
+ * them (re-serialising would alter numbers such as `1.0`).
+ */
+export async function judgeRequest(
+  route: FilteredRoute,
+  parsed: ParsedRequest,
+  body: Buffer,
+  rules: readonly CompiledRule[],
+  hash: HashFn,
+  promptStorage?: StorageMode,
+): Promise<Judgement> {
+  const { json, head } = parsed;
+  const { segments, unscanned } = extractRequest(route, json);
+  let changed = false;
+  let verdict: Judgement['verdict'] = null;
+  let storedPrompt: string | null | undefined;
+  if (rules.length > 0) {
+    const ev = await evaluate(rules, segments, 'input', { hash, timeoutMs: INPUT_ASYNC_TIMEOUT_MS });
+    verdict = { decision: ev.decision, findings: ev.findings, blockedBy: ev.blockedBy, ms: ev.ms };
+    // Segments and findings are final here: the record's prompt can be built now, off
+    // the thread that will write the record (before redactions change the JSON).
+    if (promptStorage !== undefined) storedPrompt = storedText(segments, ev.findings, promptStorage, renderSegments);
+    if (ev.decision === 'block') return { segments, unscanned, verdict, forward: null, stripUsageChunk: false, storedPrompt };
+    for (const r of ev.redactions) {
+      const seg = segments[r.segment]!;
+      setAt(json, seg.path, applyRedactions(seg.text, r.spans));
+      changed = true;
+    }
+  }
+  let forward = body;
+  let stripUsageChunk = false;
+  if (head.stream && (route === 'chat.completions' || route === 'completions')) {
+    const so = json.stream_options;
+    const asked = typeof so === 'object' && so !== null && (so as Record<string, unknown>).include_usage === true;
+    if (!asked) {
+      // Ask for usage anyway (exact tokens in the record); the extra chunk is stripped.
+      stripUsageChunk = true;
+      if (changed || (typeof so === 'object' && so !== null)) {
+        json.stream_options = { ...(typeof so === 'object' && so !== null ? so : {}), include_usage: true };
+        changed = true;
+      } else {
+        forward = spliceStreamOptions(body);
+      }
+    }
+  }
+  if (changed) forward = Buffer.from(JSON.stringify(json));
+  if (promptStorage !== undefined && storedPrompt === undefined) storedPrompt = storedText(segments, [], promptStorage, renderSegments);
+  return { segments, unscanned, verdict, forward, stripUsageChunk, storedPrompt };
+}
+
+/**
+ * Adds `"stream_options":{"include_usage":true}` right after the body's opening brace,
+ * leaving every other byte as the client sent it (re-serialising would alter numbers).
+ */
+export function spliceStreamOptions(body: Buffer): Buffer {
+  const open = body.indexOf(0x7b); // '{'
+  const rest = body.subarray(open + 1);
+  const empty = /^\s*}/.test(rest.subarray(0, 64).toString('utf8'));
+  const insert = Buffer.from(`"stream_options":{"include_usage":true}${empty ? '' : ','}`);
+  return Buffer.concat([body.subarray(0, open + 1), insert, rest]);
+}

@@ -1,0 +1,68 @@
+// What the main thread and a scan worker say to each other. Plain data only: compiled
+// rules cannot cross threads, so policies travel as their text and are compiled again in
+// the worker, which checks it got the same version (content hash) before judging with it.
+import type { StorageMode } from '../audit/record.js';
+import type { Env } from '../policy/index.js';
+import type { FilteredRoute } from '../openai/routes.js';
+import type { Decision, Finding, Segment } from '../filters/types.js';
+import type { RequestHead } from './judge-request.js';
+
+/** Given to each worker at start. */
+export interface WorkerInit {
+  /** POLICY_DIR: list files are read from it. */
+  readonly policyDir: string;
+  /** Values for `${VAR}` in policy files. */
+  readonly env: Env;
+  /** HMAC key for the hashes of matched text (the same as the main thread's). */
+  readonly hashKey: string;
+}
+
+/** One policy version, enough to compile it again and to check that it is the same. */
+export interface PolicyText {
+  readonly name: string;
+  readonly file: string;
+  readonly text: string;
+  readonly contentHash: string;
+}
+
+/** A rule of the call's set: which of the job's policies, and which of its compiled rules. */
+export type RuleRef = readonly [policy: number, rule: number];
+
+export type ToWorker =
+  | { readonly type: 'warm'; readonly policies: readonly PolicyText[] }
+  | { readonly type: 'parse'; readonly id: number; readonly route: FilteredRoute; readonly body: Uint8Array }
+  | {
+      readonly type: 'judge';
+      readonly id: number;
+      readonly policies: readonly PolicyText[];
+      readonly rules: readonly RuleRef[];
+      /** The call's storage rule for the prompt: the worker builds the record's prompt too. */
+      readonly promptStorage: StorageMode;
+    }
+  /** Do not judge: hand the body back (the main thread judges it itself). */
+  | { readonly type: 'release'; readonly id: number };
+
+export interface WorkerJudgement {
+  readonly segments: readonly Segment[];
+  readonly unscanned: string[];
+  readonly verdict: {
+    readonly decision: Decision;
+    readonly findings: Finding[];
+    readonly blockedBy: string[];
+    readonly ms: number;
+  } | null;
+  readonly forward: Uint8Array | null;
+  readonly stripUsageChunk: boolean;
+  readonly storedPrompt?: string | null;
+}
+
+export type FromWorker =
+  /** Every policy of a `warm` message is compiled (or failed to): the worker can take calls. */
+  | { readonly type: 'warmed' }
+  | { readonly type: 'head'; readonly id: number; readonly head: RequestHead }
+  /** The body is not a JSON object (SidecarError `invalid_json` with this message). */
+  | { readonly type: 'invalid'; readonly id: number; readonly message: string }
+  | { readonly type: 'judged'; readonly id: number; readonly judgement: WorkerJudgement }
+  /** The body, handed back: released, or the worker could not build the same policy version. */
+  | { readonly type: 'returned'; readonly id: number; readonly body: Uint8Array; readonly reason: string }
+  | { readonly type: 'failed'; readonly id: number; readonly message: string };

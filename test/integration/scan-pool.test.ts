@@ -1,0 +1,189 @@
+// Big request bodies are judged in scan workers: the same requests sent to a sidecar that
+// judges everything on the main thread and to one that sends them to a worker must give
+// the same response, the same bytes upstream and the same audit record. A worker that
+// crashes or stalls fails its call closed (OpenAI-shaped error, recorded, nothing
+// forwarded) and is replaced.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { mixedText } from '../../bench/lib/corpus.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const HASH_KEY = 'scan-pool-test-hash-key-0123456789';
+const FAULTY_WORKER = new URL('../support/faulty-scan-worker.mjs', import.meta.url);
+/** About 300 KB of prose, logs, PII in several scripts: thousands of findings. */
+const DOC = mixedText(300_000, 11);
+
+/** Fields of a record that differ between two calls whatever the filters do. */
+const VOLATILE = ['id', 'receivedAt', 'completedAt', 'durationMs', 'ttfbMs', 'filterMs', 'clientRequestId', 'upstreamRequestId', 'prevHash', 'hash', 'chainSeq', 'replicaId', 'chainId'];
+
+interface Sent {
+  readonly status: number;
+  readonly decision: string | null;
+  readonly body: string;
+  readonly forwarded: string | null;
+  readonly record: Record<string, unknown>;
+}
+
+async function send(h: Harness, body: string): Promise<Sent> {
+  const before = h.standin.requests.length;
+  const res = await fetch(`${h.proxyUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-key-for-harness-000000000000', 'x-standin-reply': 'noted' },
+    body,
+  });
+  const text = await res.text();
+  await h.flush();
+  const list = await (await h.admin('/audit/requests?limit=1')).json();
+  const record = (await (await h.admin(`/audit/requests/${list.items[0].id}`)).json()) as Record<string, unknown>;
+  for (const k of VOLATILE) delete record[k];
+  const forwarded = h.standin.requests.length > before ? h.standin.requests.at(-1)!.body : null;
+  // The stand-in's reply carries its own id and time.
+  const stable = text.replace(/"(id|created|request_id)":("[^"]*"|\d+)/g, '"$1":null');
+  return { status: res.status, decision: res.headers.get('x-sidecar-decision'), body: stable, forwarded, record };
+}
+
+const chat = (extra: Record<string, unknown> = {}, content = DOC) =>
+  JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Review this.' }, { role: 'user', content }], temperature: 1.0, ...extra });
+
+describe('big requests judged in a scan worker', () => {
+  let inThread: Harness;
+  let pooled: Harness;
+  beforeAll(async () => {
+    [inThread, pooled] = await Promise.all([
+      startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '0', AUDIT_HASH_KEY: HASH_KEY } }),
+      startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '65536', AUDIT_HASH_KEY: HASH_KEY } }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([inThread?.close(), pooled?.close()]);
+  });
+
+  const cases: [string, string][] = [
+    ['redacted personal data, non-streaming', chat()],
+    ['redacted and streamed (usage asked for in the re-serialised body)', chat({ stream: true })],
+    ['streamed without findings (stream_options spliced into the original bytes)', chat({ stream: true, temperature: 1.0 }, 'plain words only. '.repeat(8_000))],
+    ['no findings: the original bytes go on untouched (1.0 stays 1.0)', chat({}, 'nothing to see here. '.repeat(8_000))],
+    ['blocked by a banned term deep in the document', chat({}, `${DOC}\nand then Project Nightingale came up`)],
+    ['a body that is not JSON', `${chat()}}`],
+    ['a JSON array', `[${chat()}]`],
+  ];
+
+  it.each(cases)('%s: same response, same bytes upstream, same record', async (_name, body) => {
+    expect(Buffer.byteLength(body)).toBeGreaterThan(65_536);
+    const before = pooled.sidecar.ctx.scanPool!.stats();
+    const a = await send(inThread, body);
+    const b = await send(pooled, body);
+    const after = pooled.sidecar.ctx.scanPool!.stats();
+    // The pooled sidecar really judged it in its worker (or refused it there as not JSON).
+    expect(after.inline).toBe(before.inline);
+    expect(after.failed).toBe(before.failed);
+    expect(b.status).toBe(a.status);
+    expect(b.decision).toBe(a.decision);
+    expect(b.body).toBe(a.body);
+    expect(b.forwarded).toBe(a.forwarded);
+    expect(b.record).toEqual(a.record);
+  });
+
+  it('judged in the worker: the record shows the findings, and the redaction reached upstream', async () => {
+    const { judged } = pooled.sidecar.ctx.scanPool!.stats();
+    const b = await send(pooled, chat());
+    expect(pooled.sidecar.ctx.scanPool!.stats().judged).toBe(judged + 1);
+    expect(b.decision).toBe('redact');
+    expect(b.forwarded).toContain('[REDACTED:email]');
+    expect((b.record.findings as unknown[]).length).toBeGreaterThan(3);
+    expect(b.forwarded).toContain('"temperature":1');
+  });
+
+  it('uses the new policy version right after a reload, in the worker too', async () => {
+    const put = (h: Harness) =>
+      h.admin('/policies/extra', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/yaml' },
+        body: 'name: extra\nrules:\n  - id: no-review\n    detector: keywords\n    keywords: ["review this"]\n    action: block\n',
+      });
+    expect((await put(inThread)).status).toBe(200);
+    expect((await put(pooled)).status).toBe(200);
+    const a = await send(inThread, chat());
+    const b = await send(pooled, chat());
+    expect(a.status).toBe(400);
+    expect(b.status).toBe(400);
+    expect(b.body).toBe(a.body);
+    expect(b.record).toEqual(a.record);
+  });
+});
+
+describe('a scan worker that breaks down', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      backend: 'embedded',
+      // Long enough for any real scan here on a busy machine; the stalled one never ends.
+      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024', SCAN_TIMEOUT_MS: '3000' },
+      scanWorkerUrl: FAULTY_WORKER,
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('crashes: the call fails closed with an OpenAI-shaped 500, is recorded, and the next call is judged by a new worker', async () => {
+    const crashed = await send(h, chat({}, `${'x '.repeat(2_000)} __scan_crash__ jane.doe@example.com`));
+    expect(crashed.status).toBe(500);
+    expect(JSON.parse(crashed.body).error).toMatchObject({ code: 'scan_failed', type: 'api_error', param: null });
+    expect(crashed.forwarded).toBeNull();
+    expect(crashed.record).toMatchObject({ status: 500, errorCode: 'scan_failed' });
+    const next = await send(h, chat({}, `${'y '.repeat(2_000)} mail jane.doe@example.com`));
+    expect(next.status).toBe(200);
+    expect(next.decision).toBe('redact');
+    expect(next.forwarded).toContain('[REDACTED:email]');
+    expect(next.forwarded).not.toContain('jane.doe@example.com');
+  });
+
+  it('stalls: past SCAN_TIMEOUT_MS the call fails closed with 503 scan_timeout and the worker is replaced', async () => {
+    const stalled = await send(h, chat({}, `${'z '.repeat(2_000)} __scan_stall__`));
+    expect(stalled.status).toBe(503);
+    expect(JSON.parse(stalled.body).error).toMatchObject({ code: 'scan_timeout', type: 'api_error' });
+    expect(stalled.forwarded).toBeNull();
+    expect(stalled.record).toMatchObject({ status: 503, errorCode: 'scan_timeout' });
+    const next = await send(h, chat({}, `${'w '.repeat(2_000)} call 4111 1111 1111 1111`));
+    expect(next.status).toBe(200);
+    expect(next.forwarded).toContain('[REDACTED:credit_card]');
+  });
+});
+
+describe('async rules (moderation) of a big request, judged in a scan worker', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      backend: 'embedded',
+      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024' },
+      policies: {
+        'mod.yaml': 'name: mod\nrules:\n  - id: moderation\n    detector: moderation\n    endpoint: ${STANDIN_URL}\n    categories: [hate, violence]\n    action: block\n',
+        // A service that cannot be reached: on_error allow records the failure, acts on nothing.
+        'down.yaml': 'name: down\nrules:\n  - id: moderation-down\n    detector: moderation\n    endpoint: http://127.0.0.1:9/v1\n    on_error: allow\n    action: block\n',
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const big = (tail: string) => `${'a calm and friendly paragraph. '.repeat(200)}${tail}`;
+
+  it('blocks a flagged prompt through the SDK, and passes a kind one with the unreachable service recorded', async () => {
+    const before = h.sidecar.ctx.scanPool!.stats().judged;
+    const err = await h.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: big('HATE_SAMPLE text') }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('content_filter');
+    const ok = await h.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: big('nothing else') }] });
+    expect(ok.choices[0]!.finish_reason).toBe('stop');
+    expect(h.sidecar.ctx.scanPool!.stats().judged).toBe(before + 2);
+    await h.flush();
+    const list = await (await h.admin('/audit/requests?limit=1')).json();
+    const rec = await (await h.admin(`/audit/requests/${list.items[0].id}`)).json();
+    const down = rec.findings.find((f: { rule: string }) => f.rule === 'moderation-down');
+    expect(down).toMatchObject({ phase: 'input', enforced: false, count: 0 });
+    expect(down.error).toBeTruthy();
+    expect(rec.decision).toBe('allow');
+  });
+});
