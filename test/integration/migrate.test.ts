@@ -73,4 +73,41 @@ describe.runIf(backends().includes('server'))('migrations on a server whose sess
       await c.end();
     }
   });
+
+  it('is not thrown off by other schemas that come and go meanwhile (tests, tenants)', async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    let churning = true;
+    // Other processes creating and dropping schemas full of tables, all the time.
+    const churn = async (k: number) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const tables = Array.from({ length: 20 }, (_, t) => `create table "X".t${t} (id serial primary key, v text);`).join(' ');
+      for (let i = 0; churning; i++) {
+        const other = `${schema}_churn_${k}_${i}`;
+        await c.query(`create schema "${other}"; ${tables.replaceAll('"X"', `"${other}"`)}`);
+        await c.query(`drop schema "${other}" cascade`);
+      }
+      await c.end();
+    };
+    const churns = Promise.all([churn(0), churn(1)]);
+    const fresh = Array.from({ length: 6 }, (_, i) => `${schema}_m${i}`);
+    try {
+      for (const name of fresh) {
+        await admin.query(`create schema "${name}"`);
+        const db = await openDatabase({ url: withSearchPath(url, name), dataDir: null });
+        try {
+          expect(await migrateToLatest(db)).toEqual(Object.keys(migrations));
+        } finally {
+          await db.close();
+        }
+      }
+    } finally {
+      churning = false;
+      await churns;
+      for (const name of fresh) await admin.query(`drop schema if exists "${name}" cascade`);
+      await admin.end();
+    }
+  });
 });
+
