@@ -17,6 +17,7 @@ import { sql, type Compilable, type Kysely } from 'kysely';
 import pg from 'pg';
 import { encodeCursor, listQuery } from '../src/audit/queries.js';
 import type { AuditRecord } from '../src/audit/record.js';
+import { LIST_SPANS } from '../src/audit/list.js';
 import { timeWindows } from '../src/audit/search.js';
 import { STATS_SETTINGS, statsQuery } from '../src/audit/stats.js';
 import { loadConfig } from '../src/config.js';
@@ -113,7 +114,8 @@ function compiled(db: Kysely<DB>, s: Scenario): Compilable {
     const q = parseQuery(auditQuerySchema, params);
     const page = { limit: q.limit, cursor: q.cursor ?? null };
     const filter = toFilter(q);
-    const first = timeWindows(filter, page.cursor, filter.from?.getTime() ?? -Infinity, new Date()).next().value!;
+    const spans = filter.q === undefined ? LIST_SPANS : undefined;
+    const first = timeWindows(filter, page.cursor, filter.from?.getTime() ?? -Infinity, new Date(), spans).next().value!;
     return listQuery(db, first, page);
   }
   const q = parseQuery(statsQuerySchema, params);

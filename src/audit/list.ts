@@ -3,18 +3,20 @@
 // The records are partitioned by day. A query with no lower time bound is planned against
 // every partition (a month of them, with their indexes), and planning then costs far more
 // than running it: 10-20 ms against under 1 ms for the first page. So a page is read
-// window by window, newest first: each window's bounds prune the plan to a partition or
-// two, and a busy log fills the first page from the first window. Windows start at an
-// hour and grow fourfold (1 h, 4 h, 16 h, 64 h, 256 h), then one last window reaches back
-// to `from` or to the beginning, so a rare filter costs at most six short queries. A text
-// search (`q`) goes window by window too (search.ts), with its own rules.
+// window by window, newest first: each window's bounds prune the plan to a few
+// partitions, and a log that had any traffic today fills the first page from the first
+// window. Windows span a day, then four days, then one last window reaches back to `from`
+// or to the beginning, so a rare filter costs at most three short queries (an index scan
+// stops at the page's last row, so a longer window costs only planning). A text search
+// (`q`) goes window by window too (search.ts), with its own spans.
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { encodeCursor, listQuery, type AuditFilter, type Cursor, type ListedRow, type Page } from './queries.js';
-import { searchRows, timeWindows } from './search.js';
+import { searchRows, timeWindows, type WindowSpans } from './search.js';
 
-/** Past this span, the next window is the last: it reaches back to `from`, or to the start. */
-const LAST_SPAN_MS = 256 * 3_600_000;
+const DAY_MS = 86_400_000;
+/** 1 day, 4 days, then the rest. */
+export const LIST_SPANS: WindowSpans = { firstMs: DAY_MS, lastMs: 16 * DAY_MS };
 
 export async function listRecords(
   db: Kysely<DB>,
@@ -36,7 +38,7 @@ export async function listRows(db: Kysely<DB>, filter: AuditFilter, page: { limi
   const want = page.limit + 1;
   const rows: ListedRow[] = [];
   const floor = filter.from?.getTime() ?? -Infinity;
-  for (const window of timeWindows(filter, page.cursor, floor, new Date(), LAST_SPAN_MS)) {
+  for (const window of timeWindows(filter, page.cursor, floor, new Date(), LIST_SPANS)) {
     rows.push(...(await listQuery(db, window, { limit: want - rows.length - 1, cursor: page.cursor }).execute()));
     if (rows.length >= want) break;
   }

@@ -25,19 +25,27 @@ export function searchWindows(filter: AuditFilter, cursor: Cursor | null, oldest
   return timeWindows(filter, cursor, Math.max(filter.from?.getTime() ?? -Infinity, oldest.getTime()), now);
 }
 
+/** How windows grow: the first one's span, and the span from which a window is the last. */
+export interface WindowSpans {
+  readonly firstMs: number;
+  readonly lastMs: number;
+}
+
+const SEARCH_SPANS: WindowSpans = { firstMs: FIRST_WINDOW_MS, lastMs: Infinity };
+
 /**
- * Successive windows newest first, 1 h then four times longer each. The last one reaches
- * back to `from` (or has no lower bound): it comes once a window would reach `floor` (ms;
- * -Infinity for none) or span `lastSpanMs`. Each window keeps the filter's other
- * conditions; together they cover the filter's range exactly once.
+ * Successive windows newest first, `spans.firstMs` then four times longer each. The last
+ * one reaches back to `from` (or has no lower bound): it comes once a window would reach
+ * `floor` (ms; -Infinity for none) or span `spans.lastMs`. Each window keeps the filter's
+ * other conditions; together they cover the filter's range exactly once.
  */
-export function* timeWindows(filter: AuditFilter, cursor: Cursor | null, floor: number, now: Date, lastSpanMs = Infinity): Generator<AuditFilter> {
+export function* timeWindows(filter: AuditFilter, cursor: Cursor | null, floor: number, now: Date, spans: WindowSpans = SEARCH_SPANS): Generator<AuditFilter> {
   // Exclusive upper bound: the cursor's own millisecond stays in (its id decides there).
   const bounds = [filter.to?.getTime(), cursor ? cursor.receivedAt.getTime() + 1 : undefined].filter((t) => t !== undefined);
   let hi: number | undefined = bounds.length ? Math.min(...bounds) : undefined;
-  for (let span = FIRST_WINDOW_MS; ; span *= GROWTH) {
+  for (let span = spans.firstMs; ; span *= GROWTH) {
     const lo = (hi ?? now.getTime()) - span;
-    if (lo <= floor || span >= lastSpanMs) {
+    if (lo <= floor || span >= spans.lastMs) {
       yield { ...filter, to: hi === undefined ? undefined : new Date(hi) };
       return;
     }

@@ -3,6 +3,7 @@
 // millisecond stays inside.
 import { describe, expect, it } from 'vitest';
 import type { AuditFilter } from '../../../src/audit/queries.js';
+import { LIST_SPANS } from '../../../src/audit/list.js';
 import { searchWindows, timeWindows } from '../../../src/audit/search.js';
 
 const HOUR = 3_600_000;
@@ -51,7 +52,7 @@ describe('searchWindows', () => {
 
 describe('timeWindows (the plain list)', () => {
   const span = (filter: AuditFilter, lastSpanMs: number) =>
-    [...timeWindows(filter, null, filter.from?.getTime() ?? -Infinity, NOW, lastSpanMs)].map((w) => [w.from?.toISOString() ?? null, w.to?.toISOString() ?? null]);
+    [...timeWindows(filter, null, filter.from?.getTime() ?? -Infinity, NOW, { firstMs: HOUR, lastMs: lastSpanMs })].map((w) => [w.from?.toISOString() ?? null, w.to?.toISOString() ?? null]);
 
   it('with no lower bound, ends with an open window once the span cap is reached', () => {
     expect(span({}, 64 * HOUR)).toEqual([
@@ -63,7 +64,7 @@ describe('timeWindows (the plain list)', () => {
   });
 
   it('stops at from, and keeps every other condition', () => {
-    const w = [...timeWindows({ from: hours(10), caller: ['svc'] }, null, hours(10).getTime(), NOW, 256 * HOUR)];
+    const w = [...timeWindows({ from: hours(10), caller: ['svc'] }, null, hours(10).getTime(), NOW, { firstMs: HOUR, lastMs: 256 * HOUR })];
     expect(w.map((f) => [f.from?.toISOString() ?? null, f.to?.toISOString() ?? null])).toEqual([
       [hours(1).toISOString(), null],
       [hours(5).toISOString(), hours(1).toISOString()],
@@ -72,8 +73,16 @@ describe('timeWindows (the plain list)', () => {
     expect(w.every((f) => f.caller?.[0] === 'svc')).toBe(true);
   });
 
+  it('lists read a day, then four days, then the rest', () => {
+    expect([...timeWindows({}, null, -Infinity, NOW, LIST_SPANS)].map((w) => [w.from?.toISOString() ?? null, w.to?.toISOString() ?? null])).toEqual([
+      [days(1).toISOString(), null],
+      [days(5).toISOString(), days(1).toISOString()],
+      [null, days(5).toISOString()],
+    ]);
+  });
+
   it('covers the range exactly once: each window ends where the previous began', () => {
-    const w = [...timeWindows({}, { receivedAt: days(3), id: '0190a7a0-0000-7000-8000-000000000000' }, -Infinity, NOW, 256 * HOUR)];
+    const w = [...timeWindows({}, { receivedAt: days(3), id: '0190a7a0-0000-7000-8000-000000000000' }, -Infinity, NOW, LIST_SPANS)];
     for (let i = 1; i < w.length; i++) expect(w[i]!.to?.getTime()).toBe(w[i - 1]!.from?.getTime());
     expect(w[0]!.to?.getTime()).toBe(days(3).getTime() + 1);
     expect(w[w.length - 1]!.from).toBeUndefined();
