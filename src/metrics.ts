@@ -16,11 +16,28 @@ export function createMetrics(gauges: {
   auditQueue: () => number;
   spoolBacklog: () => number;
   policyErrors: () => number;
+  /** The scan workers' counts (null: none). */
+  scan: () => { readonly judged: number; readonly inline: number; readonly failed: number; readonly queued: number } | null;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sidecar_process_' });
   new Gauge({ name: 'sidecar_audit_queue_depth', help: 'Audit records waiting to be written to Postgres', registers: [registry], collect() { this.set(gauges.auditQueue()); } });
   new Gauge({ name: 'sidecar_audit_spool_backlog', help: 'Audit records in the local spool not yet shipped', registers: [registry], collect() { this.set(gauges.spoolBacklog()); } });
+  new Gauge({ name: 'sidecar_scan_queue_depth', help: 'Big requests waiting for a scan worker', registers: [registry], collect() { this.set(gauges.scan()?.queued ?? 0); } });
+  new Counter({
+    name: 'sidecar_scan_requests_total',
+    help: 'Big requests by where they were judged: worker, main (handed back: queue full, policy changed, pool closed) or failed (worker crashed or timed out; the call was refused)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const s = gauges.scan();
+      this.reset();
+      if (!s) return;
+      this.inc({ outcome: 'worker' }, s.judged);
+      this.inc({ outcome: 'main' }, s.inline);
+      this.inc({ outcome: 'failed' }, s.failed);
+    },
+  });
   new Gauge({ name: 'sidecar_policy_errors', help: 'Policy files currently refused', registers: [registry], collect() { this.set(gauges.policyErrors()); } });
   return {
     registry,

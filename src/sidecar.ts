@@ -138,6 +138,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     auditQueue: () => auditStats().queued,
     spoolBacklog: () => spoolBacklog(),
     policyErrors: () => registry.errors.length,
+    scan: () => scanPool?.stats() ?? null,
   });
   registry.subscribe((e) => {
     switch (e.type) {

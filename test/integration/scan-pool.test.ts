@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { mixedText } from '../../bench/lib/corpus.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { ADMIN_TOKEN, startHarness, type Harness } from '../support/harness.js';
 
 const HASH_KEY = 'scan-pool-test-hash-key-0123456789';
 const FAULTY_WORKER = new URL('../support/faulty-scan-worker.mjs', import.meta.url);
@@ -148,6 +148,16 @@ describe('a scan worker that breaks down', () => {
     const next = await send(h, chat({}, `${'w '.repeat(2_000)} call 4111 1111 1111 1111`));
     expect(next.status).toBe(200);
     expect(next.forwarded).toContain('[REDACTED:credit_card]');
+  });
+
+  it('counts the breakdowns and the calls judged in workers on /metrics', async () => {
+    const res = await fetch(`${h.adminUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    // The two tests above: one crash and one stall failed; the two calls after them were judged.
+    expect(text).toMatch(/^sidecar_scan_requests_total\{outcome="failed"\} 2$/m);
+    expect(text).toMatch(/^sidecar_scan_requests_total\{outcome="worker"\} 2$/m);
+    expect(text).toMatch(/^sidecar_scan_queue_depth 0$/m);
   });
 });
 
