@@ -1,0 +1,130 @@
+// Chaining big records off the main thread. A record whose prompt and response hold
+// megabytes costs tens of ms to turn into a spool entry (NUL replacement, JSON escaping
+// twice: for the spool line and for the canonical text, SHA-256 of it all, UTF-8 encoding
+// and the checksum), all in one task on the event loop that serves every other call. The
+// chain worker (chain-worker.ts) does that work from the chain's current position and
+// sends back the entry's bytes and its hash. The caller keeps the chain's order: while a
+// record is out, the records after it wait (see SpooledAuditLog.write).
+//
+// The worker starts on the first big record and is replaced after a crash; a job that
+// fails for any reason is reported as such and the caller chains the record itself.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ChainPosition } from '../chain.js';
+import type { AuditRecord } from '../record.js';
+
+export interface ChainJob {
+  readonly id: number;
+  readonly record: AuditRecord;
+  readonly maxTextChars: number;
+  readonly chainId: string;
+  readonly position: ChainPosition | null;
+}
+
+export type ChainReply =
+  | { readonly id: number; readonly ok: true; readonly entry: Uint8Array; readonly seq: number; readonly hash: string }
+  | { readonly id: number; readonly ok: false; readonly message: string };
+
+/** A record built off the main thread: its whole spool entry, and where the chain now stands. */
+export interface ChainedEntry {
+  readonly entry: Buffer;
+  readonly position: ChainPosition;
+}
+
+interface PendingJob {
+  readonly resolve: (e: ChainedEntry) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** Text characters (prompt plus response) from which a record is chained in the worker. */
+export const DEFAULT_BIG_RECORD_CHARS = 128 * 1024;
+
+export class ChainOffload {
+  readonly #url: URL;
+  #worker: Worker | null = null;
+  readonly #jobs = new Map<number, PendingJob>();
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(url: URL) {
+    this.#url = url;
+  }
+
+  /** Null when the worker script is missing (a source checkout not built): records are chained on this thread. */
+  static create(url: URL = defaultWorkerUrl()): ChainOffload | null {
+    return existsSync(fileURLToPath(url)) ? new ChainOffload(url) : null;
+  }
+
+  /** The record's spool entry, chained after `position`; rejects if the worker could not make it. */
+  chain(record: AuditRecord, maxTextChars: number, chainId: string, position: ChainPosition | null): Promise<ChainedEntry> {
+    if (this.#closed) return Promise.reject(new Error('chain worker closed'));
+    return new Promise<ChainedEntry>((resolve, reject) => {
+      const id = this.#nextId++;
+      const worker = this.#ensureWorker();
+      this.#jobs.set(id, { resolve, reject });
+      // Held open while a record is out, so an exit never loses it.
+      worker.ref();
+      try {
+        worker.postMessage({ id, record, maxTextChars, chainId, position } satisfies ChainJob);
+      } catch (err) {
+        this.#settled(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = null;
+    this.#failAll(new Error('chain worker closed'));
+    await worker?.terminate();
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(this.#url, { name: 'audit-chain' });
+    worker.unref();
+    this.#worker = worker;
+    worker.on('message', (reply: ChainReply) => {
+      const job = this.#settled(reply.id);
+      if (!job) return;
+      if (!reply.ok) return job.reject(new Error(reply.message));
+      const entry = Buffer.from(reply.entry.buffer, reply.entry.byteOffset, reply.entry.byteLength);
+      job.resolve({ entry, position: { seq: reply.seq, hash: reply.hash } });
+    });
+    const lost = (why: string) => {
+      if (this.#worker !== worker) return;
+      this.#worker = null;
+      this.#failAll(new Error(why));
+    };
+    worker.on('error', (err) => lost(`chain worker crashed: ${err.message}`));
+    worker.on('exit', (code) => lost(`chain worker exited (${code})`));
+    return worker;
+  }
+
+  #settled(id: number): PendingJob | undefined {
+    const job = this.#jobs.get(id);
+    this.#jobs.delete(id);
+    if (this.#jobs.size === 0) this.#worker?.unref();
+    return job;
+  }
+
+  #failAll(err: Error): void {
+    const jobs = [...this.#jobs.values()];
+    this.#jobs.clear();
+    for (const job of jobs) job.reject(err);
+  }
+}
+
+/** The text a record holds in prompt and response, the part that grows with the call. */
+export function recordTextChars(record: AuditRecord): number {
+  return (record.prompt?.length ?? 0) + (record.response?.length ?? 0);
+}
+
+function defaultWorkerUrl(): URL {
+  const here = new URL(import.meta.url);
+  if (here.pathname.endsWith('.ts')) return new URL('../../../dist/src/audit/spool/chain-worker.js', here);
+  return new URL('./chain-worker.js', here);
+}
