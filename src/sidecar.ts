@@ -177,6 +177,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
       db: database.db,
       dir: join(config.database.dataDir, 'spool'),
       maxTextChars: config.audit.maxTextChars,
+      textAsBytes: database.kind === 'server',
       limits: {
         commitMs: config.audit.commitMs,
         maxBytes: config.audit.spoolMaxBytes,

@@ -6,6 +6,10 @@
 // sends back the entry's bytes and its hash. The caller keeps the chain's order: while a
 // record is out, the records after it wait (see SpooledAuditLog.write).
 //
+// The shipper's side is the same: a big spool line is checked and parsed in the worker,
+// and against a Postgres server its long texts come back as UTF-8 bytes that the insert
+// sends as they are (ship-row.ts), so this thread neither decodes nor re-encodes them.
+//
 // The worker starts on the first big record and is replaced after a crash; a job that
 // fails for any reason is reported as such and the caller chains the record itself.
 import { existsSync } from 'node:fs';
@@ -13,8 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ChainPosition } from '../chain.js';
 import type { AuditRecord } from '../record.js';
+import { TEXT_COLUMNS, type ShipRow } from './ship-row.js';
 
 export interface ChainJob {
+  readonly type: 'chain';
   readonly id: number;
   readonly record: AuditRecord;
   readonly maxTextChars: number;
@@ -22,8 +28,19 @@ export interface ChainJob {
   readonly position: ChainPosition | null;
 }
 
+/** A big spool line to check and parse; `textAsBytes`: long texts come back as their UTF-8 bytes. */
+export interface DecodeJob {
+  readonly type: 'decode';
+  readonly id: number;
+  readonly line: Uint8Array;
+  readonly textAsBytes: boolean;
+}
+
+export type OffloadJob = ChainJob | DecodeJob;
+
 export type ChainReply =
   | { readonly id: number; readonly ok: true; readonly entry: Uint8Array; readonly seq: number; readonly hash: string }
+  | { readonly id: number; readonly ok: true; readonly row: Record<string, unknown> | null }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** A record built off the main thread: its whole spool entry, and where the chain now stands. */
@@ -33,12 +50,14 @@ export interface ChainedEntry {
 }
 
 interface PendingJob {
-  readonly resolve: (e: ChainedEntry) => void;
+  readonly resolve: (reply: ChainReply & { ok: true }) => void;
   readonly reject: (err: Error) => void;
 }
 
 /** Text characters (prompt plus response) from which a record is chained in the worker. */
 export const DEFAULT_BIG_RECORD_CHARS = 128 * 1024;
+/** Spool lines of at least this many bytes are parsed in the worker. */
+export const BIG_LINE_BYTES = 128 * 1024;
 
 export class ChainOffload {
   readonly #url: URL;
@@ -57,16 +76,41 @@ export class ChainOffload {
   }
 
   /** The record's spool entry, chained after `position`; rejects if the worker could not make it. */
-  chain(record: AuditRecord, maxTextChars: number, chainId: string, position: ChainPosition | null): Promise<ChainedEntry> {
+  async chain(record: AuditRecord, maxTextChars: number, chainId: string, position: ChainPosition | null): Promise<ChainedEntry> {
+    const reply = await this.#run((id) => ({ type: 'chain', id, record, maxTextChars, chainId, position }), []);
+    if (!('entry' in reply)) throw new Error('chain worker: unexpected reply');
+    const entry = Buffer.from(reply.entry.buffer, reply.entry.byteOffset, reply.entry.byteLength);
+    return { entry, position: { seq: reply.seq, hash: reply.hash } };
+  }
+
+  /**
+   * The row in a big spool line, as decodeEntry gives it (null for a damaged line), with
+   * long prompt and response texts as their UTF-8 bytes when `textAsBytes`. The line is
+   * copied: the caller may reuse its memory.
+   */
+  async decode(line: Buffer, textAsBytes: boolean): Promise<ShipRow | null> {
+    const copy = new Uint8Array(line);
+    const reply = await this.#run((id) => ({ type: 'decode', id, line: copy, textAsBytes }), [copy.buffer]);
+    if (!('row' in reply)) throw new Error('chain worker: unexpected reply');
+    const row = reply.row;
+    if (row === null) return null;
+    for (const col of TEXT_COLUMNS) {
+      const v = row[col];
+      if (v instanceof Uint8Array) row[col] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+    return row as ShipRow;
+  }
+
+  #run(job: (id: number) => OffloadJob, transfer: ArrayBuffer[]): Promise<ChainReply & { ok: true }> {
     if (this.#closed) return Promise.reject(new Error('chain worker closed'));
-    return new Promise<ChainedEntry>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const id = this.#nextId++;
       const worker = this.#ensureWorker();
       this.#jobs.set(id, { resolve, reject });
-      // Held open while a record is out, so an exit never loses it.
+      // Held open while a job is out, so an exit never loses a record.
       worker.ref();
       try {
-        worker.postMessage({ id, record, maxTextChars, chainId, position } satisfies ChainJob);
+        worker.postMessage(job(id), transfer);
       } catch (err) {
         this.#settled(id);
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -91,8 +135,7 @@ export class ChainOffload {
       const job = this.#settled(reply.id);
       if (!job) return;
       if (!reply.ok) return job.reject(new Error(reply.message));
-      const entry = Buffer.from(reply.entry.buffer, reply.entry.byteOffset, reply.entry.byteLength);
-      job.resolve({ entry, position: { seq: reply.seq, hash: reply.hash } });
+      job.resolve(reply);
     });
     const lost = (why: string) => {
       if (this.#worker !== worker) return;

@@ -18,8 +18,8 @@ import { HashChain } from '../chain.js';
 import { toRow, type AuditRecord } from '../record.js';
 import { beforeDeadline, deadlineIn, msLeft, sleep } from './deadline.js';
 import { deferred, rejected } from './deferred.js';
-import { ChainOffload, DEFAULT_BIG_RECORD_CHARS, recordTextChars } from './chain-offload.js';
-import { itemSize, type SpoolItem } from './entry-format.js';
+import { BIG_LINE_BYTES, ChainOffload, DEFAULT_BIG_RECORD_CHARS, recordTextChars } from './chain-offload.js';
+import { decodeEntry, itemSize, type SpoolItem } from './entry-format.js';
 import { AuditSpoolError } from './errors.js';
 import { SpoolLedger, type SpoolPosition } from './ledger.js';
 import { recoverSegments } from './recover.js';
@@ -46,6 +46,11 @@ export interface SpooledAuditLogProps {
    * worker thread, off the event loop; 0: every record on this thread. Default 128 Ki.
    */
   readonly bigRecordChars?: number;
+  /**
+   * Ship a big record's long texts as UTF-8 bytes (see ship-row.ts): for a Postgres
+   * server only (the embedded database's driver would not read them as text).
+   */
+  readonly textAsBytes?: boolean;
 }
 
 /** Drop events are summed and told at most this often: a full disk must not flood the log. */
@@ -115,6 +120,13 @@ export class SpooledAuditLog {
       now: this.#now,
       onEvent: this.#onEvent,
       onLost: (n) => this.#drop('segment_missing', n),
+      bigLines: {
+        minBytes: BIG_LINE_BYTES,
+        decode: async (line) => {
+          const offload = this.#getOffload();
+          return offload ? offload.decode(line, props.textAsBytes === true) : decodeEntry(line);
+        },
+      },
     });
   }
 
@@ -162,7 +174,12 @@ export class SpooledAuditLog {
   /** The worker a big record is chained in; null for a small record, or when there is none. */
   #offloadFor(record: AuditRecord): ChainOffload | null {
     const min = this.#props.bigRecordChars ?? DEFAULT_BIG_RECORD_CHARS;
-    if (min <= 0 || this.#offload === false || recordTextChars(record) < min) return null;
+    if (min <= 0 || recordTextChars(record) < min) return null;
+    return this.#getOffload();
+  }
+
+  /** The worker, started on first use; null when its script is missing or the log is closed. */
+  #getOffload(): ChainOffload | null {
     this.#offload ??= ChainOffload.create() ?? false;
     return this.#offload || null;
   }
@@ -241,7 +258,6 @@ export class SpooledAuditLog {
       const deadline = deadlineIn(timeoutMs);
       // Records taken before close() are chained and buffered first, then committed.
       const chained = await beforeDeadline(this.#chained.then(() => true), deadline, false);
-      if (this.#offload) await this.#offload.close();
       const durable = (await beforeDeadline(this.#writer.close(), deadline, false)) && chained;
       const lost = this.#writer.bufferedEntries;
       if (lost > 0) this.#drop('lost_at_close', lost);
@@ -249,6 +265,7 @@ export class SpooledAuditLog {
       // Let the shipper delete what it finished, or the next start ships it again.
       if (shipped) await beforeDeadline(this.#shipper.settle(), deadline, undefined);
       await beforeDeadline(this.#shipper.stop(), deadline, undefined);
+      if (this.#offload) await this.#offload.close();
       this.#reportDrops(true);
       return durable && shipped;
     })();

@@ -3,7 +3,8 @@ import { HashChain } from '../../../src/audit/chain.js';
 import type { AuditRecord } from '../../../src/audit/record.js';
 import { toRow } from '../../../src/audit/record.js';
 import { ChainOffload } from '../../../src/audit/spool/chain-offload.js';
-import { encodeEntries, entrySize } from '../../../src/audit/spool/entry-format.js';
+import { decodeEntry, encodeEntries, entrySize } from '../../../src/audit/spool/entry-format.js';
+import { TEXT_BYTES_MIN_CHARS, withTextStrings } from '../../../src/audit/spool/ship-row.js';
 import { SpooledAuditLog } from '../../../src/audit/spool/index.js';
 import { verifyChains } from '../../../src/audit/verify.js';
 import { uuidv7 } from '../../../src/ids.js';
@@ -58,6 +59,28 @@ describe('chaining big records in a worker', () => {
     }
   });
 
+  it('parses big lines as decodeEntry does, long texts as their UTF-8 bytes when asked', async () => {
+    const chain = new HashChain(uuidv7());
+    for (const r of records()) {
+      const json = chain.nextJson(toRow(r, MAX_TEXT));
+      const line = encodeEntries([json], entrySize(json)).subarray(0, -1);
+      const expected = decodeEntry(line)!;
+      expect(await offload.decode(line, false)).toEqual(expected);
+      const withBytes = (await offload.decode(line, true))!;
+      for (const col of ['prompt', 'response'] as const) {
+        const text = expected[col];
+        if (typeof text === 'string' && text.length >= TEXT_BYTES_MIN_CHARS) expect(withBytes[col]).toEqual(Buffer.from(text, 'utf8'));
+        else expect(withBytes[col]).toEqual(text);
+      }
+      expect({ ...withBytes, prompt: null, response: null }).toEqual({ ...expected, prompt: null, response: null });
+      // Back as text for the rejects file: what Postgres stores (a lone surrogate as U+FFFD).
+      const text = withTextStrings(withBytes);
+      for (const col of ['prompt', 'response'] as const) expect(text[col]).toEqual(Buffer.isBuffer(withBytes[col]) ? Buffer.from(expected[col]!, 'utf8').toString('utf8') : expected[col]);
+    }
+    const damaged = Buffer.from('00000000 {"id":"x"}');
+    expect(await offload.decode(damaged, true)).toBeNull();
+  });
+
   it('refuses a position that does not follow the chain', async () => {
     const chain = new HashChain(uuidv7(), { seq: 5, hash: 'a'.repeat(64) });
     const out = await offload.chain(records()[1]!, MAX_TEXT, chain.chainId, { seq: 1, hash: 'b'.repeat(64) });
@@ -83,7 +106,8 @@ describe.each(backends())('SpooledAuditLog with big records on the %s database',
   async function writeAll(bigRecordChars: number, chainId: string, rs: readonly AuditRecord[], strict: boolean): Promise<void> {
     const dir = tempDir();
     dirs.push(dir);
-    const log = await SpooledAuditLog.open({ db: tdb.db, dir: dir.path, maxTextChars: MAX_TEXT, limits: { commitMs: 5 }, chain: new HashChain(chainId), bigRecordChars });
+    const textAsBytes = bigRecordChars > 0 && backend === 'server';
+    const log = await SpooledAuditLog.open({ db: tdb.db, dir: dir.path, maxTextChars: MAX_TEXT, limits: { commitMs: 5 }, chain: new HashChain(chainId), bigRecordChars, textAsBytes });
     const writes = rs.map((r) => log.write(r, strict));
     await Promise.all(writes);
     expect(await log.drain()).toBe(true);
@@ -94,7 +118,7 @@ describe.each(backends())('SpooledAuditLog with big records on the %s database',
     return tdb.db.selectFrom('audit_records').selectAll().where('chain_id', '=', chainId).orderBy('chain_seq').execute();
   }
 
-  it.each([false, true])('stores the same rows, in write order, whichever thread chains them (strict: %s)', async (strict) => {
+  it.each([false, true])('stores the same rows, in write order, whichever thread chains and parses them (strict: %s)', async (strict) => {
     const rs = records();
     const chainId = uuidv7();
     await writeAll(0, chainId, rs, strict);
