@@ -53,7 +53,8 @@ export interface AuditRecord {
 /** A finding as stored: the engine's finding, plus notes such as unscanned content. */
 export type RecordedFinding = Finding | { readonly rule: '_unscanned'; readonly phase: 'input' | 'output'; readonly kinds: readonly string[] };
 
-function truncate(text: string | null, max: number): string | null {
+/** The text as a record keeps it: at most `max` characters, then a note of how many were cut. */
+export function truncate(text: string | null, max: number): string | null {
   if (text === null || text.length <= max) return text;
   return `${text.slice(0, max)}\n[truncated: ${text.length - max} more characters]`;
 }

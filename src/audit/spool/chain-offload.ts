@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ChainPosition } from '../chain.js';
-import type { AuditRecord } from '../record.js';
+import { truncate, type AuditRecord } from '../record.js';
 import { TEXT_COLUMNS, type ShipRow } from './ship-row.js';
 
 export interface ChainJob {
@@ -77,7 +77,10 @@ export class ChainOffload {
 
   /** The record's spool entry, chained after `position`; rejects if the worker could not make it. */
   async chain(record: AuditRecord, maxTextChars: number, chainId: string, position: ChainPosition | null): Promise<ChainedEntry> {
-    const reply = await this.#run((id) => ({ type: 'chain', id, record, maxTextChars, chainId, position }), []);
+    // Cut here what toRow would cut (a slice costs nothing; copying the whole text to the
+    // worker does), and let the worker's toRow cut no further.
+    const sent: AuditRecord = { ...record, prompt: truncate(record.prompt, maxTextChars), response: truncate(record.response, maxTextChars) };
+    const reply = await this.#run((id) => ({ type: 'chain', id, record: sent, maxTextChars: Number.POSITIVE_INFINITY, chainId, position }), []);
     if (!('entry' in reply)) throw new Error('chain worker: unexpected reply');
     const entry = Buffer.from(reply.entry.buffer, reply.entry.byteOffset, reply.entry.byteLength);
     return { entry, position: { seq: reply.seq, hash: reply.hash } };
