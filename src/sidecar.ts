@@ -210,7 +210,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     queueMax: config.scan.queueMax,
     timeoutMs: config.scan.timeoutMs,
     registry,
-    init: { policyDir: registry.dir, env: config.env, hashKey: key },
+    init: { policyDir: registry.dir, env: config.env, hashKey: key, maxTextChars: config.audit.maxTextChars },
     logger,
     workerUrl: overrides.scanWorkerUrl,
   });

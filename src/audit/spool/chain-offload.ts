@@ -79,7 +79,12 @@ export class ChainOffload {
   async chain(record: AuditRecord, maxTextChars: number, chainId: string, position: ChainPosition | null): Promise<ChainedEntry> {
     // Cut here what toRow would cut (a slice costs nothing; copying the whole text to the
     // worker does), and let the worker's toRow cut no further.
-    const sent: AuditRecord = { ...record, prompt: truncate(record.prompt, maxTextChars), response: truncate(record.response, maxTextChars) };
+    const sent: AuditRecord = {
+      ...record,
+      prompt: truncate(record.prompt, maxTextChars, record.promptChars),
+      promptChars: undefined,
+      response: truncate(record.response, maxTextChars),
+    };
     const reply = await this.#run((id) => ({ type: 'chain', id, record: sent, maxTextChars: Number.POSITIVE_INFINITY, chainId, position }), []);
     if (!('entry' in reply)) throw new Error('chain worker: unexpected reply');
     const entry = Buffer.from(reply.entry.buffer, reply.entry.byteOffset, reply.entry.byteLength);
@@ -166,7 +171,7 @@ export class ChainOffload {
 
 /** The text a record holds in prompt and response, the part that grows with the call. */
 export function recordTextChars(record: AuditRecord): number {
-  return (record.prompt?.length ?? 0) + (record.response?.length ?? 0);
+  return (record.promptChars ?? record.prompt?.length ?? 0) + (record.response?.length ?? 0);
 }
 
 function defaultWorkerUrl(): URL {
