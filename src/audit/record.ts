@@ -39,6 +39,8 @@ export interface AuditRecord {
   promptChars?: number;
   promptStorage: StorageMode;
   response: string | null;
+  /** As promptChars, for the response. */
+  responseChars?: number;
   responseStorage: StorageMode;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -103,7 +105,7 @@ export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
     params: pgJson(r.params),
     prompt: pgText(truncate(r.prompt, maxTextChars, r.promptChars)),
     prompt_storage: r.promptStorage,
-    response: pgText(truncate(r.response, maxTextChars)),
+    response: pgText(truncate(r.response, maxTextChars, r.responseChars)),
     response_storage: r.responseStorage,
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,

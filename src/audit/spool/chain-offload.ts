@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ChainPosition } from '../chain.js';
-import { truncate, type AuditRecord } from '../record.js';
+import type { AuditRecord } from '../record.js';
 import { TEXT_COLUMNS, type ShipRow } from './ship-row.js';
 
 export interface ChainJob {
@@ -77,15 +77,16 @@ export class ChainOffload {
 
   /** The record's spool entry, chained after `position`; rejects if the worker could not make it. */
   async chain(record: AuditRecord, maxTextChars: number, chainId: string, position: ChainPosition | null): Promise<ChainedEntry> {
-    // Cut here what toRow would cut (a slice costs nothing; copying the whole text to the
-    // worker does), and let the worker's toRow cut no further.
+    // Only what toRow keeps goes to the worker, with the whole length: a slice costs
+    // nothing here, copying the whole text into the message does.
     const sent: AuditRecord = {
       ...record,
-      prompt: truncate(record.prompt, maxTextChars, record.promptChars),
-      promptChars: undefined,
-      response: truncate(record.response, maxTextChars),
+      prompt: head(record.prompt, maxTextChars),
+      promptChars: record.promptChars ?? record.prompt?.length,
+      response: head(record.response, maxTextChars),
+      responseChars: record.responseChars ?? record.response?.length,
     };
-    const reply = await this.#run((id) => ({ type: 'chain', id, record: sent, maxTextChars: Number.POSITIVE_INFINITY, chainId, position }), []);
+    const reply = await this.#run((id) => ({ type: 'chain', id, record: sent, maxTextChars, chainId, position }), []);
     if (!('entry' in reply)) throw new Error('chain worker: unexpected reply');
     const entry = Buffer.from(reply.entry.buffer, reply.entry.byteOffset, reply.entry.byteLength);
     return { entry, position: { seq: reply.seq, hash: reply.hash } };
@@ -169,9 +170,14 @@ export class ChainOffload {
   }
 }
 
+/** The first `max` characters of the text (all of it when shorter), as a slice. */
+function head(text: string | null, max: number): string | null {
+  return text !== null && text.length > max ? text.slice(0, max) : text;
+}
+
 /** The text a record holds in prompt and response, the part that grows with the call. */
 export function recordTextChars(record: AuditRecord): number {
-  return (record.promptChars ?? record.prompt?.length ?? 0) + (record.response?.length ?? 0);
+  return (record.promptChars ?? record.prompt?.length ?? 0) + (record.responseChars ?? record.response?.length ?? 0);
 }
 
 function defaultWorkerUrl(): URL {

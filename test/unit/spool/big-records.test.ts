@@ -29,6 +29,7 @@ function records(): AuditRecord[] {
     makeRecord({ prompt: '😀'.repeat(200_000), response: null, findings: [{ rule: '_unscanned', phase: 'input', kinds: ['image'] }] }),
     makeRecord({ prompt: null, response: awkward(150_000, 5), upstreamError: { type: 'x\u0000', message: 'é 😀' } as never }),
     makeRecord({ prompt: 'x'.repeat(140_000), caller: 'ca\u0000ller', model: 'm\uD834' }),
+    makeRecord({ prompt: awkward(320_000, 7), response: awkward(350_000, 2) }),
     makeRecord(),
   ];
 }
