@@ -178,6 +178,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
       db: database.db,
       dir: join(config.database.dataDir, 'spool'),
       maxTextChars: config.audit.maxTextChars,
+      textAsBytes: database.kind === 'server',
       limits: {
         commitMs: config.audit.commitMs,
         maxBytes: config.audit.spoolMaxBytes,
@@ -210,7 +211,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     queueMax: config.scan.queueMax,
     timeoutMs: config.scan.timeoutMs,
     registry,
-    init: { policyDir: registry.dir, env: config.env, hashKey: key },
+    init: { policyDir: registry.dir, env: config.env, hashKey: key, maxTextChars: config.audit.maxTextChars },
     logger,
     workerUrl: overrides.scanWorkerUrl,
   });

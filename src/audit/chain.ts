@@ -58,6 +58,16 @@ export class HashChain {
     return own === '{}' ? `{${fields}` : `${own.slice(0, -1)},${fields}`;
   }
 
+  /**
+   * Moves to the record chained elsewhere from this chain's position() (in a worker, by
+   * the same code): `position` is where that record left the chain.
+   */
+  advance(position: ChainPosition): void {
+    if (position.seq !== this.#seq + 1) throw new Error(`chain position ${position.seq} does not follow ${this.#seq}`);
+    this.#seq = position.seq;
+    this.#hash = position.hash;
+  }
+
   /** Where the chain stands: what a restarted writer passes as `resume`. */
   position(): ChainPosition | null {
     return this.#hash === null ? null : { seq: this.#seq, hash: this.#hash };

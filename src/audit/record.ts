@@ -31,8 +31,16 @@ export interface AuditRecord {
   upstreamRequestId: string | null;
   params: Record<string, unknown> | null;
   prompt: string | null;
+  /**
+   * The prompt's length when `prompt` holds only its first characters (at least as many as
+   * the record keeps): it was cut where it was built, so a megabyte text need not be copied
+   * between threads. The record is the same as with the whole text.
+   */
+  promptChars?: number;
   promptStorage: StorageMode;
   response: string | null;
+  /** As promptChars, for the response. */
+  responseChars?: number;
   responseStorage: StorageMode;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -53,9 +61,15 @@ export interface AuditRecord {
 /** A finding as stored: the engine's finding, plus notes such as unscanned content. */
 export type RecordedFinding = Finding | { readonly rule: '_unscanned'; readonly phase: 'input' | 'output'; readonly kinds: readonly string[] };
 
-function truncate(text: string | null, max: number): string | null {
-  if (text === null || text.length <= max) return text;
-  return `${text.slice(0, max)}\n[truncated: ${text.length - max} more characters]`;
+/**
+ * The text as a record keeps it: at most `max` characters, then a note of how many were
+ * cut. `chars`: the whole text's length, when `text` is only its first characters.
+ */
+export function truncate(text: string | null, max: number, chars = text?.length ?? 0): string | null {
+  if (text === null) return text;
+  if (chars > text.length && max > text.length) throw new RangeError(`a text cut at ${text.length} characters cannot be kept to ${max}`);
+  if (chars <= max) return text;
+  return `${text.slice(0, max)}\n[truncated: ${chars - max} more characters]`;
 }
 
 /**
@@ -89,9 +103,9 @@ export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
     client_request_id: r.clientRequestId,
     upstream_request_id: r.upstreamRequestId,
     params: pgJson(r.params),
-    prompt: pgText(truncate(r.prompt, maxTextChars)),
+    prompt: pgText(truncate(r.prompt, maxTextChars, r.promptChars)),
     prompt_storage: r.promptStorage,
-    response: pgText(truncate(r.response, maxTextChars)),
+    response: pgText(truncate(r.response, maxTextChars, r.responseChars)),
     response_storage: r.responseStorage,
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,

@@ -45,6 +45,8 @@ export interface Judgement {
   readonly stripUsageChunk: boolean;
   /** The prompt as the record keeps it, when `promptStorage` was given; else undefined. */
   readonly storedPrompt?: string | null;
+  /** The stored prompt's whole length, when `storedPrompt` holds only its first characters. */
+  readonly storedPromptChars?: number;
 }
 
 /** Throws SidecarError `invalid_json` unless the body is a JSON object. */

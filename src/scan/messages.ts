@@ -15,6 +15,11 @@ export interface WorkerInit {
   readonly env: Env;
   /** HMAC key for the hashes of matched text (the same as the main thread's). */
   readonly hashKey: string;
+  /**
+   * Most characters of prompt a record keeps (AUDIT_MAX_TEXT_CHARS): the record's prompt
+   * comes back cut to it, with its whole length. Unset: the whole prompt comes back.
+   */
+  readonly maxTextChars?: number;
 }
 
 /** One policy version, enough to compile it again and to check that it is the same. */
@@ -54,6 +59,7 @@ export interface WorkerJudgement {
   readonly forward: Uint8Array | null;
   readonly stripUsageChunk: boolean;
   readonly storedPrompt?: string | null;
+  readonly storedPromptChars?: number;
 }
 
 export type FromWorker =

@@ -92,8 +92,13 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
   }
   const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash, msg.promptStorage);
   const forward = j.forward === null ? null : transferable(j.forward);
+  // Only what the record keeps of the prompt crosses to the main thread (a slice is not a copy).
+  const stored = j.storedPrompt;
+  const cut = typeof stored === 'string' && init.maxTextChars !== undefined && stored.length > init.maxTextChars;
+  const storedPrompt = cut ? stored.slice(0, init.maxTextChars) : stored;
+  const storedPromptChars = cut ? stored.length : undefined;
   send(
-    { type: 'judged', id, judgement: { segments: j.segments, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk, storedPrompt: j.storedPrompt } },
+    { type: 'judged', id, judgement: { segments: j.segments, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk, storedPrompt, storedPromptChars } },
     forward === null ? [] : [forward.buffer as ArrayBuffer],
   );
 }

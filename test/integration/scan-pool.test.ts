@@ -50,8 +50,9 @@ describe('big requests judged in a scan worker', () => {
   let pooled: Harness;
   beforeAll(async () => {
     [inThread, pooled] = await Promise.all([
-      startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '0', AUDIT_HASH_KEY: HASH_KEY } }),
-      startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '65536', AUDIT_HASH_KEY: HASH_KEY } }),
+      // Records keep less than the prompt: the worker sends back only what they keep.
+      startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '0', AUDIT_HASH_KEY: HASH_KEY, AUDIT_MAX_TEXT_CHARS: '100000' } }),
+      startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '65536', AUDIT_HASH_KEY: HASH_KEY, AUDIT_MAX_TEXT_CHARS: '100000' } }),
     ]);
   });
   afterAll(async () => {
@@ -82,6 +83,15 @@ describe('big requests judged in a scan worker', () => {
     expect(b.body).toBe(a.body);
     expect(b.forwarded).toBe(a.forwarded);
     expect(b.record).toEqual(a.record);
+    const prompt = b.record.prompt;
+    if (typeof prompt === 'string' && prompt.length > 100_000) expect(prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
+  });
+
+  it('keeps a prompt longer than AUDIT_MAX_TEXT_CHARS the same way in both', async () => {
+    const a = await send(inThread, chat({}, 'nothing to see here. '.repeat(8_000)));
+    const b = await send(pooled, chat({}, 'nothing to see here. '.repeat(8_000)));
+    expect(b.record.prompt).toBe(a.record.prompt);
+    expect(b.record.prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
   });
 
   it('judged in the worker: the record shows the findings, and the redaction reached upstream', async () => {

@@ -19,13 +19,30 @@ export function entrySize(json: string): number {
 }
 
 /**
- * Encodes entries straight into one buffer of `totalBytes` (the sum of their entrySize):
- * one UTF-8 encoding per entry and no concatenation, since this runs once per group commit.
+ * A record ready for the spool: its JSON text, or its whole entry already encoded (by
+ * encodeEntries, in a worker for a big record).
  */
-export function encodeEntries(jsons: readonly string[], totalBytes: number): Buffer {
+export type SpoolItem = string | Buffer;
+
+/** Bytes the item takes on disk. */
+export function itemSize(item: SpoolItem): number {
+  return typeof item === 'string' ? entrySize(item) : item.length;
+}
+
+/**
+ * Encodes entries straight into one buffer of `totalBytes` (the sum of their itemSize):
+ * one UTF-8 encoding per entry and no concatenation, since this runs once per group commit.
+ * An encoded entry is copied as it is.
+ */
+export function encodeEntries(jsons: readonly SpoolItem[], totalBytes: number): Buffer {
   const buf = Buffer.allocUnsafe(totalBytes);
   let at = 0;
   for (const json of jsons) {
+    if (typeof json !== 'string') {
+      buf.set(json, at);
+      at += json.length;
+      continue;
+    }
     const body = at + 9;
     const len = buf.write(json, body, 'utf8');
     buf.write(crc32(buf.subarray(body, body + len)).toString(16).padStart(8, '0'), at, 'latin1');

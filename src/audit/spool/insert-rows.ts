@@ -12,6 +12,7 @@
 // by field as it did.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, NewAuditRow } from '../../db/schema.js';
+import { hasTextBytes, type ShipRow } from './ship-row.js';
 
 /** Every column of audit_records and its type, for the arrays the insert unnests. */
 const COLUMNS = [
@@ -69,14 +70,30 @@ const DEFAULTS: Partial<Record<keyof NewAuditRow, unknown>> = { findings: '[]', 
 
 const TARGET = sql.raw(COLUMNS.map(([name]) => name).join(', '));
 
-export async function insertRows(db: Kysely<DB>, rows: readonly NewAuditRow[]): Promise<void> {
+export async function insertRows(db: Kysely<DB>, rows: readonly ShipRow[]): Promise<void> {
   if (rows.length === 0) return;
+  // A row holding text as bytes goes alone, each value its own parameter: an array
+  // parameter is text, and the bytes would have to become a string again.
+  if (rows.some(hasTextBytes)) {
+    const plain = rows.filter((row) => !hasTextBytes(row));
+    for (const row of rows) if (hasTextBytes(row)) await insertOne(db, row);
+    return insertRows(db, plain);
+  }
   const arrays: RawBuilder<unknown>[] = COLUMNS.map(([name, type]) => {
     const fallback = DEFAULTS[name] ?? null;
-    const values = rows.map((row) => (row[name] === undefined ? fallback : row[name]));
+    const values = rows.map((row) => ((row as Record<string, unknown>)[name] === undefined ? fallback : (row as Record<string, unknown>)[name]));
     return sql`${values}::${sql.raw(type)}[]`;
   });
   await sql`insert into audit_records (${TARGET}) select * from unnest(${sql.join(arrays)}) on conflict (id, received_at) do nothing`.execute(db);
+}
+
+/** One row, as insertRows would insert it alone; Buffer values are sent as they are (binary format). */
+async function insertOne(db: Kysely<DB>, row: ShipRow): Promise<void> {
+  const values = COLUMNS.map(([name, type]) => {
+    const v = (row as Record<string, unknown>)[name];
+    return sql`${v === undefined ? (DEFAULTS[name] ?? null) : v}::${sql.raw(type)}`;
+  });
+  await sql`insert into audit_records (${TARGET}) values (${sql.join(values)}) on conflict (id, received_at) do nothing`.execute(db);
 }
 
 /**

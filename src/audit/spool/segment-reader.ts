@@ -4,11 +4,18 @@
 // last newline is left for the caller to judge: an entry still being appended, or, in a
 // sealed segment, a torn one.
 import { open, type FileHandle } from 'node:fs/promises';
-import type { NewAuditRow } from '../../db/schema.js';
 import { decodeEntry, NEWLINE } from './entry-format.js';
+import type { ShipRow } from './ship-row.js';
+
+/** Decodes a big line elsewhere (a worker); same answer as decodeEntry, bytes for long texts allowed. */
+export interface BigLineDecoder {
+  /** Lines of at least this many bytes go to decode(). */
+  readonly minBytes: number;
+  decode(line: Buffer): Promise<ShipRow | null>;
+}
 
 export interface ReadBatch {
-  readonly rows: NewAuditRow[];
+  readonly rows: ShipRow[];
   /** Lines consumed: the rows plus the damaged lines. */
   readonly entries: number;
   readonly corrupt: number;
@@ -25,6 +32,7 @@ export interface BatchLimits {
 export class SegmentReader {
   readonly #path: string;
   readonly #chunkBytes: number;
+  readonly #big: BigLineDecoder | null;
   #fh: FileHandle | null = null;
   #buf: Buffer;
   /** File offset of #buf[0]. */
@@ -34,9 +42,10 @@ export class SegmentReader {
   /** Index in #buf of the first byte not yet consumed. */
   #cursor = 0;
 
-  constructor(path: string, chunkBytes: number) {
+  constructor(path: string, chunkBytes: number, big: BigLineDecoder | null = null) {
     this.#path = path;
     this.#chunkBytes = chunkBytes;
+    this.#big = big;
     this.#buf = Buffer.allocUnsafe(chunkBytes);
   }
 
@@ -47,14 +56,15 @@ export class SegmentReader {
 
   /** The next complete lines before file offset `limit`, up to the batch limits. */
   async next(limit: number, batch: BatchLimits): Promise<ReadBatch> {
-    const rows: NewAuditRow[] = [];
+    const rows: ShipRow[] = [];
     let corrupt = 0;
     let rowBytes = 0;
     let scanFrom = this.#cursor;
     while (rows.length < batch.maxRows && rowBytes < batch.maxBytes) {
       const nl = this.#buf.indexOf(NEWLINE, scanFrom);
       if (nl !== -1 && nl < this.#bufLen) {
-        const row = decodeEntry(this.#buf.subarray(this.#cursor, nl));
+        const line = this.#buf.subarray(this.#cursor, nl);
+        const row = this.#big && line.length >= this.#big.minBytes ? await this.#decodeBig(this.#big, line) : decodeEntry(line);
         if (row) {
           rows.push(row);
           rowBytes += nl + 1 - this.#cursor;
@@ -74,6 +84,15 @@ export class SegmentReader {
       scanFrom = scanned;
     }
     return { rows, entries: rows.length + corrupt, corrupt, end: this.offset };
+  }
+
+  /** The worker's answer, or this thread's if the worker could not give one. */
+  async #decodeBig(big: BigLineDecoder, line: Buffer): Promise<ShipRow | null> {
+    try {
+      return await big.decode(line);
+    } catch {
+      return decodeEntry(line);
+    }
   }
 
   async close(): Promise<void> {

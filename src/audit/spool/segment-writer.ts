@@ -11,7 +11,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backoff } from './backoff.js';
 import { deferred, type Deferred } from './deferred.js';
-import { encodeEntries } from './entry-format.js';
+import { encodeEntries, type SpoolItem } from './entry-format.js';
 import { AuditSpoolError } from './errors.js';
 import type { SpoolLedger } from './ledger.js';
 import { isCode, segmentFileName, syncDir } from './segment-files.js';
@@ -37,7 +37,7 @@ interface ActiveSegment {
 export class SegmentWriter {
   readonly #props: SegmentWriterProps;
   readonly #backoff: Backoff;
-  #jsons: string[] = [];
+  #jsons: SpoolItem[] = [];
   #bytes = 0;
   /** Settles when the buffered entries are durable; shared by all of them. */
   #batch: Deferred | null = null;
@@ -65,7 +65,7 @@ export class SegmentWriter {
    * loop instead of at the end of the interval; entries arriving while that fsync runs
    * share the following commit, so waiters still group.
    */
-  append(json: string, size: number, urgent = false): Promise<void> {
+  append(json: SpoolItem, size: number, urgent = false): Promise<void> {
     this.#jsons.push(json);
     this.#bytes += size;
     this.#bufferedSince ??= this.#props.now();

@@ -6,13 +6,14 @@
 // a few statements side by side (shipConnections).
 import { unlink } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
-import type { DB, NewAuditRow } from '../../db/schema.js';
+import type { DB } from '../../db/schema.js';
 import { Backoff } from './backoff.js';
 import { insertRows, isDataError } from './insert-rows.js';
 import type { Segment, SpoolLedger } from './ledger.js';
 import { appendRejected } from './rejects-file.js';
 import { isCode } from './segment-files.js';
-import { SegmentReader, type ReadBatch } from './segment-reader.js';
+import { SegmentReader, type BigLineDecoder, type ReadBatch } from './segment-reader.js';
+import { withTextStrings, type ShipRow } from './ship-row.js';
 import type { SpoolLimits, SpoolListener } from './types.js';
 
 export interface ShipperProps {
@@ -25,6 +26,8 @@ export interface ShipperProps {
   readonly onEvent: SpoolListener;
   /** Rows lost with a segment file that vanished (deleted by hand). */
   readonly onLost: (count: number) => void;
+  /** Parses big lines off this thread; none: every line here. */
+  readonly bigLines?: BigLineDecoder;
 }
 
 export interface ShipperStats {
@@ -41,7 +44,7 @@ export interface ShipperStats {
 /** A batch read from a segment and not yet all in Postgres; `done` rows are. */
 interface PendingBatch {
   readonly seq: number;
-  readonly rows: readonly NewAuditRow[];
+  readonly rows: readonly ShipRow[];
   readonly entries: number;
   readonly end: number;
   done: number;
@@ -181,7 +184,7 @@ export class Shipper {
   #readerFor(head: Segment): SegmentReader {
     if (this.#reader?.seq !== head.seq) {
       void this.#reader?.reader.close().catch(() => {});
-      this.#reader = { seq: head.seq, reader: new SegmentReader(head.path, this.#props.limits.readChunkBytes) };
+      this.#reader = { seq: head.seq, reader: new SegmentReader(head.path, this.#props.limits.readChunkBytes, this.#props.bigLines ?? null) };
     }
     return this.#reader.reader;
   }
@@ -226,7 +229,7 @@ export class Shipper {
         this.#shipped++;
       } catch (err) {
         if (!isDataError(err)) throw err;
-        const file = await appendRejected(this.#props.dir, row);
+        const file = await appendRejected(this.#props.dir, withTextStrings(row));
         this.#rejected++;
         this.#props.onEvent({ type: 'rejected', id: row.id, error: err as Error, file });
       }

@@ -6,7 +6,9 @@
 // settles once the record is fsync'd, and ask accepting() before taking a call.
 //
 // Records are hash-chained (chain.ts) in write() order, which is spool order, before any
-// cap can drop them: a dropped record leaves a gap that chain verification shows.
+// cap can drop them: a dropped record leaves a gap that chain verification shows. A big
+// record (megabytes of prompt or response) is chained in a worker (chain-offload.ts):
+// the records written after it wait their turn, and are chained as soon as it is back.
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
@@ -15,8 +17,9 @@ import { uuidv7 } from '../../ids.js';
 import { HashChain } from '../chain.js';
 import { toRow, type AuditRecord } from '../record.js';
 import { beforeDeadline, deadlineIn, msLeft, sleep } from './deadline.js';
-import { rejected } from './deferred.js';
-import { entrySize } from './entry-format.js';
+import { deferred, rejected } from './deferred.js';
+import { BIG_LINE_BYTES, ChainOffload, DEFAULT_BIG_RECORD_CHARS, recordTextChars } from './chain-offload.js';
+import { decodeEntry, itemSize, type SpoolItem } from './entry-format.js';
 import { AuditSpoolError } from './errors.js';
 import { SpoolLedger, type SpoolPosition } from './ledger.js';
 import { recoverSegments } from './recover.js';
@@ -38,6 +41,16 @@ export interface SpooledAuditLogProps {
   /** Makes appended bytes durable: fdatasync by default. Tests spy on it or make it fail. */
   readonly sync?: (fh: FileHandle) => Promise<void>;
   readonly onEvent?: SpoolListener;
+  /**
+   * Records with at least this many characters of prompt plus response are chained in a
+   * worker thread, off the event loop; 0: every record on this thread. Default 128 Ki.
+   */
+  readonly bigRecordChars?: number;
+  /**
+   * Ship a big record's long texts as UTF-8 bytes (see ship-row.ts): for a Postgres
+   * server only (the embedded database's driver would not read them as text).
+   */
+  readonly textAsBytes?: boolean;
 }
 
 /** Drop events are summed and told at most this often: a full disk must not flood the log. */
@@ -67,6 +80,12 @@ export class SpooledAuditLog {
   #closing: Promise<boolean> | null = null;
   #dropped = 0;
   #replayed = 0;
+  /** Null until the first big record; false when the worker script is missing. */
+  #offload: ChainOffload | null | false = null;
+  /** Settles once every record taken so far is chained (a big one may be out in the worker). */
+  #chained: Promise<void> = Promise.resolve();
+  /** Records taken but not yet chained: behind, or being, a big record. */
+  #unchained = 0;
 
   /** Opens the spool in `props.dir`, taking back the segments left there, and starts shipping them. */
   static async open(props: SpooledAuditLogProps): Promise<SpooledAuditLog> {
@@ -101,6 +120,13 @@ export class SpooledAuditLog {
       now: this.#now,
       onEvent: this.#onEvent,
       onLost: (n) => this.#drop('segment_missing', n),
+      bigLines: {
+        minBytes: BIG_LINE_BYTES,
+        decode: async (line) => {
+          const offload = this.#getOffload();
+          return offload ? offload.decode(line, props.textAsBytes === true) : decodeEntry(line);
+        },
+      },
     });
   }
 
@@ -113,14 +139,60 @@ export class SpooledAuditLog {
    */
   write(record: AuditRecord, urgent = false): Promise<void> {
     if (this.#closing) return this.#drop('closed');
-    const json = this.#chain.nextJson(toRow(record, this.#props.maxTextChars));
-    const size = entrySize(json);
+    const offload = this.#offloadFor(record);
+    if (!offload && this.#unchained === 0) return this.#take(this.#chainHere(record), urgent);
+    // In line behind the records still out: the chain, and so the spool, keeps write() order.
+    this.#unchained++;
+    const done = deferred();
+    this.#chained = this.#chained.then(async () => {
+      try {
+        let item: SpoolItem | null = null;
+        if (offload) {
+          try {
+            const out = await offload.chain(record, this.#props.maxTextChars, this.#chain.chainId, this.#chain.position());
+            this.#chain.advance(out.position);
+            item = out.entry;
+          } catch {
+            // The worker broke down: the same entry, made here.
+          }
+        }
+        item ??= this.#chainHere(record);
+        this.#take(item, urgent).then(done.resolve, done.reject);
+      } catch (err) {
+        done.reject(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        this.#unchained--;
+      }
+    });
+    return done.promise;
+  }
+
+  #chainHere(record: AuditRecord): string {
+    return this.#chain.nextJson(toRow(record, this.#props.maxTextChars));
+  }
+
+  /** The worker a big record is chained in; null for a small record, or when there is none. */
+  #offloadFor(record: AuditRecord): ChainOffload | null {
+    const min = this.#props.bigRecordChars ?? DEFAULT_BIG_RECORD_CHARS;
+    if (min <= 0 || recordTextChars(record) < min) return null;
+    return this.#getOffload();
+  }
+
+  /** The worker, started on first use; null when its script is missing or the log is closed. */
+  #getOffload(): ChainOffload | null {
+    this.#offload ??= ChainOffload.create() ?? false;
+    return this.#offload || null;
+  }
+
+  /** Caps, then the buffer of the next group commit; the record is chained already. */
+  #take(item: SpoolItem, urgent: boolean): Promise<void> {
+    const size = itemSize(item);
     if (this.#ledger.bytes + this.#writer.bufferedBytes + size > this.#limits.maxBytes) {
       this.#capHit = true;
       return this.#drop('disk_cap');
     }
     if (this.#writer.bufferedBytes + size > this.#limits.maxBufferBytes) return this.#drop('buffer_cap');
-    return this.#writer.append(json, size, urgent);
+    return this.#writer.append(item, size, urgent);
   }
 
   /**
@@ -139,7 +211,7 @@ export class SpooledAuditLog {
 
   stats(): SpooledAuditStats {
     const ship = this.#shipper.stats();
-    const backlog = this.#ledger.backlog + this.#writer.bufferedEntries;
+    const backlog = this.#ledger.backlog + this.#writer.bufferedEntries + this.#unchained;
     const oldest = minOrNull(this.#ledger.oldestUnshippedAt(), this.#writer.bufferedSince);
     return {
       queued: backlog,
@@ -168,6 +240,7 @@ export class SpooledAuditLog {
   /** Resolves true once every record taken so far (and every replayed one) is in Postgres; false at the timeout. */
   async drain(timeoutMs = 10_000): Promise<boolean> {
     const deadline = deadlineIn(timeoutMs);
+    if (!(await beforeDeadline(this.#chained.then(() => true), deadline, false))) return false;
     while (!(await beforeDeadline(this.#writer.flush(), deadline, false))) {
       if (msLeft(deadline) === 0) return false;
       await sleep(Math.min(100, msLeft(deadline)));
@@ -183,13 +256,16 @@ export class SpooledAuditLog {
   close(timeoutMs = 10_000): Promise<boolean> {
     this.#closing ??= (async () => {
       const deadline = deadlineIn(timeoutMs);
-      const durable = await beforeDeadline(this.#writer.close(), deadline, false);
+      // Records taken before close() are chained and buffered first, then committed.
+      const chained = await beforeDeadline(this.#chained.then(() => true), deadline, false);
+      const durable = (await beforeDeadline(this.#writer.close(), deadline, false)) && chained;
       const lost = this.#writer.bufferedEntries;
       if (lost > 0) this.#drop('lost_at_close', lost);
       const shipped = await this.#shippedThrough(this.#ledger.tail(), deadline);
       // Let the shipper delete what it finished, or the next start ships it again.
       if (shipped) await beforeDeadline(this.#shipper.settle(), deadline, undefined);
       await beforeDeadline(this.#shipper.stop(), deadline, undefined);
+      if (this.#offload) await this.#offload.close();
       this.#reportDrops(true);
       return durable && shipped;
     })();

@@ -50,6 +50,8 @@ export class Call {
    * scan worker, from the same segments, findings and storage rule); else built at finish.
    */
   storedPrompt: string | null | undefined = undefined;
+  /** The stored prompt's whole length, when `storedPrompt` holds only what the record keeps of it. */
+  storedPromptChars: number | undefined = undefined;
   inputFindings: readonly Finding[] = [];
   outputSegments: readonly Pick<Segment, 'text' | 'role' | 'kind'>[] = [];
   outputFindings: readonly Finding[] = [];
@@ -143,6 +145,7 @@ export class Call {
       upstreamRequestId: this.upstreamRequestId,
       params: this.params,
       prompt: prompt === null ? null : prompt,
+      ...(this.storedPrompt !== undefined && this.storedPromptChars !== undefined ? { promptChars: this.storedPromptChars } : {}),
       promptStorage: storage.prompt,
       response: responseText,
       responseStorage: storage.response,

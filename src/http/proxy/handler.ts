@@ -290,6 +290,7 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
   });
   call.inputSegments = judgement.segments;
   call.storedPrompt = judgement.storedPrompt;
+  call.storedPromptChars = judgement.storedPromptChars;
   call.unscanned = judgement.unscanned;
   const verdict = judgement.verdict;
   if (verdict) {
