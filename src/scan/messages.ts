@@ -4,8 +4,7 @@
 import type { StorageMode } from '../audit/record.js';
 import type { Env } from '../policy/index.js';
 import type { FilteredRoute } from '../openai/routes.js';
-import type { Decision, Finding, Segment } from '../filters/types.js';
-import type { RequestHead } from './judge-request.js';
+import type { Judgement, RequestHead } from './judge-request.js';
 
 /** Given to each worker at start. */
 export interface WorkerInit {
@@ -47,20 +46,12 @@ export type ToWorker =
   /** Do not judge: hand the body back (the main thread judges it itself). */
   | { readonly type: 'release'; readonly id: number };
 
-export interface WorkerJudgement {
-  readonly segments: readonly Segment[];
-  readonly unscanned: string[];
-  readonly verdict: {
-    readonly decision: Decision;
-    readonly findings: Finding[];
-    readonly blockedBy: string[];
-    readonly ms: number;
-  } | null;
+/** A Judgement as it crosses the thread boundary (the bytes arrive as a Uint8Array). */
+export type WorkerJudgement = Omit<Judgement, 'forward'> & {
   readonly forward: Uint8Array | null;
-  readonly stripUsageChunk: boolean;
   readonly storedPrompt?: string | null;
   readonly storedPromptChars?: number;
-}
+};
 
 export type FromWorker =
   /** Every policy of a `warm` message is compiled (or failed to): the worker can take calls. */
