@@ -16,6 +16,7 @@
 // The list is frozen: records already signed must verify forever. A column added later
 // is not covered unless a new chain format says so.
 import type { AuditRow, NewAuditRow } from '../db/schema.js';
+import { jsonString } from '../json-string.js';
 
 export const HASHED_COLUMNS = [
   'id', 'received_at', 'completed_at', 'duration_ms', 'ttfb_ms', 'method', 'path', 'route', 'model',
@@ -66,11 +67,15 @@ function canonicalValue(col: HashedColumn, value: unknown, source: RowSource): s
   let v = value === undefined ? (DEFAULTS[col] ?? null) : value;
   if (v === null) return 'null';
   if (TIME_COLUMNS.has(col)) return `"${new Date(v as Date | string).toISOString()}"`;
-  if (JSON_COLUMNS.has(col)) return JSON.stringify(sortKeys(source === 'inserted' && typeof v === 'string' ? JSON.parse(v) : v)) ?? 'null';
+  if (JSON_COLUMNS.has(col)) {
+    // The JSON texts most rows hold, which sorting and re-serialising leave as they are.
+    if (source === 'inserted' && (v === 'null' || v === '[]' || v === '{}')) return v;
+    return JSON.stringify(sortKeys(source === 'inserted' && typeof v === 'string' ? JSON.parse(v) : v)) ?? 'null';
+  }
   if (col === 'id') v = String(v).toLowerCase();
   switch (typeof v) {
     case 'string':
-      return PLAIN_ASCII.test(v) ? `"${v}"` : JSON.stringify(wellFormed(v));
+      return PLAIN_ASCII.test(v) ? `"${v}"` : jsonString(wellFormed(v));
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':
@@ -94,6 +99,82 @@ export function canonicalRecord(row: Partial<NewAuditRow> | Partial<AuditRow>, s
     out += KEY_PREFIX[i]! + canonicalValue(col, value, source);
   }
   return `${out}}`;
+}
+
+const COLUMN_AT: ReadonlyMap<string, number> = new Map(SORTED_COLUMNS.map((col, i) => [col, i]));
+/** `"name":` of each column, as JSON.stringify writes a key. */
+const JSON_KEY: ReadonlyMap<string, string> = new Map(HASHED_COLUMNS.map((col) => [col, `${JSON.stringify(col)}:`]));
+
+/** A row about to be inserted, as two texts made in one pass over its values. */
+export interface InsertedRowTexts {
+  /** `JSON.stringify(row)` without its braces: the members, comma-separated ('' for none). */
+  readonly members: string;
+  /** `canonicalRecord(row, 'inserted', link)`, the same text. */
+  readonly canonical: string;
+}
+
+/**
+ * The row's JSON text and its canonical form together. Most columns read the same in both
+ * (numbers, booleans, null, well-formed strings, timestamps), so each value is serialised
+ * once: a record's prompt and response are most of its bytes, and serialising them twice
+ * was most of the cost of chaining a record.
+ */
+export function insertedRowTexts(row: Partial<NewAuditRow>, link: ChainLink): InsertedRowTexts {
+  const values = row as Record<string, unknown>;
+  const shared: (string | undefined)[] = new Array<string | undefined>(SORTED_COLUMNS.length);
+  let members = '';
+  // Object.keys gives the order JSON.stringify writes the keys in.
+  for (const key of Object.keys(values)) {
+    const value = values[key];
+    const text = jsonValue(value);
+    if (text === undefined) continue; // left out, as JSON.stringify does
+    members += `${members === '' ? '' : ','}${JSON_KEY.get(key) ?? `${jsonString(key)}:`}${text}`;
+    const at = COLUMN_AT.get(key);
+    if (at !== undefined && readsTheSame(SORTED_COLUMNS[at]!, value)) shared[at] = text;
+  }
+  let canonical = '';
+  for (let i = 0; i < SORTED_COLUMNS.length; i++) {
+    const col = SORTED_COLUMNS[i]!;
+    const text = col in link ? canonicalValue(col, link[col as keyof ChainLink], 'inserted') : (shared[i] ?? canonicalValue(col, values[col], 'inserted'));
+    canonical += KEY_PREFIX[i]! + text;
+  }
+  return { members, canonical: `${canonical}}` };
+}
+
+/** The text JSON.stringify writes for a property's value; undefined when it leaves the property out. */
+function jsonValue(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return jsonString(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      if (v === null) return 'null';
+      if (Object.getPrototypeOf(v) === Date.prototype) {
+        // Date.prototype.toJSON: the ISO form, or null for an invalid date.
+        return Number.isFinite((v as Date).getTime()) ? `"${(v as Date).toISOString()}"` : 'null';
+      }
+      return JSON.stringify(v);
+    default:
+      return JSON.stringify(v);
+  }
+}
+
+/** Whether a value's canonical text is its JSON text (as JSON.stringify writes it). */
+function readsTheSame(col: HashedColumn, v: unknown): boolean {
+  if (JSON_COLUMNS.has(col) || col === 'id') return false;
+  if (TIME_COLUMNS.has(col)) return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Date.prototype && Number.isFinite((v as Date).getTime());
+  switch (typeof v) {
+    case 'number':
+    case 'boolean':
+      return true;
+    case 'string':
+      return (v as WellFormedString).isWellFormed();
+    default:
+      return v === null;
+  }
 }
 
 function sortKeys(v: unknown): unknown {

@@ -4,9 +4,9 @@
 // position and the previous record's hash; so changing any stored field breaks that
 // record's hash, and deleting, re-ordering or rewriting a record breaks the link or the
 // sequence of the next one. Pure: no I/O, no clock.
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { AuditRow, NewAuditRow } from '../db/schema.js';
-import { canonicalRecord, type ChainLink, type RowSource } from './canonical.js';
+import { canonicalRecord, insertedRowTexts, type ChainLink, type RowSource } from './canonical.js';
 
 export interface ChainPosition {
   /** The sequence number of the last record chained (the first record gets 1). */
@@ -16,8 +16,17 @@ export interface ChainPosition {
 }
 
 export function recordHash(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource, link?: ChainLink): string {
-  return createHash('sha256').update(canonicalRecord(row, source, link), 'utf8').digest('hex');
+  return sha256Hex(canonicalRecord(row, source, link));
 }
+
+/**
+ * SHA-256 (hex) of a text's UTF-8 bytes. crypto.hash (Node 20.12) does it in one call,
+ * without a Hash object per record; createHash where it is missing.
+ */
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 const CHAIN_FIELDS = ['chain_id', 'chain_seq', 'prev_hash', 'hash'] as const;
 
@@ -45,17 +54,18 @@ export class HashChain {
 
   /**
    * The same row as next(), as the JSON text JSON.stringify would give for it: the row's
-   * own text (one JSON.stringify of a plain row) with the chain fields appended. No copy
-   * of the row is made: spreading a row of some forty columns costs more than serialising it.
+   * own text with the chain fields appended. No copy of the row is made (spreading a row
+   * of some forty columns costs more than serialising it), and the row's text and its
+   * canonical form are made in one pass (insertedRowTexts).
    */
   nextJson(row: NewAuditRow): string {
     if (CHAIN_FIELDS.some((f) => f in row)) return JSON.stringify(this.next(row));
-    const own = JSON.stringify(row);
-    const hash = recordHash(row, 'inserted', { chain_id: this.chainId, chain_seq: this.#seq + 1, prev_hash: this.#hash });
+    const { members, canonical } = insertedRowTexts(row, { chain_id: this.chainId, chain_seq: this.#seq + 1, prev_hash: this.#hash });
+    const hash = sha256Hex(canonical);
     const fields = `"chain_id":${JSON.stringify(this.chainId)},"chain_seq":${this.#seq + 1},"prev_hash":${JSON.stringify(this.#hash)},"hash":"${hash}"}`;
     this.#seq += 1;
     this.#hash = hash;
-    return own === '{}' ? `{${fields}` : `${own.slice(0, -1)},${fields}`;
+    return members === '' ? `{${fields}` : `{${members},${fields}`;
   }
 
   /**

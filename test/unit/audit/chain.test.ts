@@ -1,7 +1,8 @@
 // The hash chain and its canonical form: a row hashes the same whether it is about to be
 // inserted or has been read back through the driver, and any change to it shows.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalRecord, HASHED_COLUMNS } from '../../../src/audit/canonical.js';
+import { canonicalRecord, HASHED_COLUMNS, insertedRowTexts } from '../../../src/audit/canonical.js';
 import { HashChain, recordHash } from '../../../src/audit/chain.js';
 import { toRow } from '../../../src/audit/record.js';
 import type { AuditRow, NewAuditRow } from '../../../src/db/schema.js';
@@ -154,5 +155,66 @@ describe('HashChain.nextJson', () => {
     const text = canonicalRecord(r, 'inserted');
     expect(Object.keys(JSON.parse(text) as object)).toEqual(Object.keys(sorted));
     expect(JSON.parse(text)).toMatchObject({ prompt: 'x \ufffd', params: { a: { c: '\ufffd', d: 2 }, b: 1 }, chain_seq: 1 });
+  });
+});
+
+describe('insertedRowTexts', () => {
+  const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('plain', 'line\nbreak "quoted"\ttab\\', 'x \ud800', 'ünï 🙂', ''));
+  const value = fc.oneof(
+    text,
+    fc.double(),
+    fc.constantFrom(0, -0, 1 / 3, Number.NaN, Number.POSITIVE_INFINITY, 1e21, -5),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.date({ noInvalidDate: false }),
+    fc.constantFrom('null', '[]', '{}', '{"b":1,"a":[2,{"d":null,"c":"\\ud800"}]}', '"s"'),
+  );
+  /** Any subset of the columns, in any order, with values of any kind, plus a foreign key. */
+  /** Mostly values a column can take (so that most rows do not throw), sometimes any value. */
+  const valueOf = (key: string) => {
+    if (key === 'received_at' || key === 'completed_at') return fc.oneof({ weight: 4, arbitrary: fc.date() }, value);
+    if (key === 'params' || key === 'findings' || key === 'upstream_error') return fc.oneof({ weight: 4, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) }, value);
+    return value;
+  };
+  const rows = fc
+    .shuffledSubarray([...HASHED_COLUMNS.filter((c) => !c.startsWith('chain_') && c !== 'prev_hash'), 'hash', 'other "key"'])
+    .chain((keys) => fc.tuple(...keys.map((k) => valueOf(k).map((v) => [k, v] as const))))
+    .map((entries) => Object.fromEntries(entries) as Partial<NewAuditRow>);
+  const link = fc.record({ chain_id: text, chain_seq: fc.integer({ min: 1 }), prev_hash: fc.oneof(fc.constant(null), text) });
+
+  /** The texts, or the error that stops them (a timestamp out of range throws in both). */
+  let threw = 0;
+  const outcome = (make: () => string): string => {
+    try {
+      return make();
+    } catch (err) {
+      threw++;
+      return `threw ${(err as Error).name}`;
+    }
+  };
+
+  it('is JSON.stringify of the row and its canonical form, for rows of any values', () => {
+    fc.assert(
+      fc.property(rows, link, (r, l) => {
+        const texts = outcome(() => {
+          const { members, canonical } = insertedRowTexts(r, l);
+          return `{${members}} ${canonical}`;
+        });
+        expect(texts).toBe(outcome(() => `${JSON.stringify(r)} ${canonicalRecord(r, 'inserted', l)}`));
+      }),
+      { numRuns: 1000 },
+    );
+    // Both sides throw together: most rows must still have been serialised.
+    expect(threw).toBeLessThan(1000);
+  });
+
+  it('is JSON.stringify of the row and its canonical form, for records as the proxy makes them', () => {
+    const l = { chain_id: 'c', chain_seq: 7, prev_hash: 'ab'.repeat(32) };
+    for (const r of [row(), row({ prompt: 'a "b"\n\tc\\ \ud800 🙂', params: null, findings: [], upstreamError: { type: 't', code: null, message: 'm\u0000' } }), row({ ttfbMs: null, response: null })]) {
+      const { members, canonical } = insertedRowTexts(r, l);
+      expect(`{${members}}`).toBe(JSON.stringify(r));
+      expect(canonical).toBe(canonicalRecord(r, 'inserted', l));
+    }
   });
 });
