@@ -1,5 +1,5 @@
 // Identifiers the sidecar makes: time-ordered UUIDv7 record ids and key fingerprints.
-import { createHash, randomFillSync } from 'node:crypto';
+import crypto, { randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let seq = 0;
@@ -62,6 +62,15 @@ export function uuidv7Time(id: string): number {
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * SHA-256 (hex) of a text's UTF-8 bytes. crypto.hash (Node 20.12) does it in one call,
+ * without a Hash object per call; createHash where it is missing.
+ */
+export const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
  * A short, stable fingerprint of an API key: enough to group calls by key and to match a
  * key an auditor holds, never enough to recover it. 12 hex chars = 48 bits.
  */
@@ -69,5 +78,5 @@ export function keyFingerprint(authorization: string | undefined): string | null
   if (!authorization) return null;
   const key = authorization.replace(/^Bearer\s+/i, '').trim();
   if (key === '') return null;
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+  return sha256Hex(key).slice(0, 12);
 }

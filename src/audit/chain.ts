@@ -4,8 +4,8 @@
 // position and the previous record's hash; so changing any stored field breaks that
 // record's hash, and deleting, re-ordering or rewriting a record breaks the link or the
 // sequence of the next one. Pure: no I/O, no clock.
-import crypto from 'node:crypto';
 import type { AuditRow, NewAuditRow } from '../db/schema.js';
+import { sha256Hex } from '../ids.js';
 import { canonicalRecord, insertedRowTexts, type ChainLink, type RowSource } from './canonical.js';
 
 export interface ChainPosition {
@@ -18,15 +18,6 @@ export interface ChainPosition {
 export function recordHash(row: Partial<NewAuditRow> | Partial<AuditRow>, source: RowSource, link?: ChainLink): string {
   return sha256Hex(canonicalRecord(row, source, link));
 }
-
-/**
- * SHA-256 (hex) of a text's UTF-8 bytes. crypto.hash (Node 20.12) does it in one call,
- * without a Hash object per record; createHash where it is missing.
- */
-const sha256Hex: (text: string) => string =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 const CHAIN_FIELDS = ['chain_id', 'chain_seq', 'prev_hash', 'hash'] as const;
 

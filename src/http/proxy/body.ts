@@ -3,21 +3,53 @@
 import type { IncomingMessage } from 'node:http';
 import { SidecarError } from '../../errors.js';
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * The whole body. Rejects with `request_too_large` (the request is then destroyed, as
+ * its upload is not read any further), or with the stream's error when it fails or closes
+ * before its end. Plain listeners: an async iterator costs promises and an end-of-stream
+ * watcher per call, on every call.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  if (req.destroyed) return Promise.reject(closedEarly());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (err: Error | null, body?: Buffer): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err) reject(err);
+      else resolve(body!);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        settle(tooLarge(maxBytes));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const onError = (err: Error): void => settle(err);
+    // 'close' follows 'end', whose settle() removed this listener: here it came first.
+    const onClose = (): void => settle(closedEarly());
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): SidecarError {
   return new SidecarError('request_too_large', `Request body exceeds the limit of ${maxBytes} bytes.`);
+}
+
+function closedEarly(): Error {
+  return new Error('the request closed before its body was read');
 }
 
 export function hasBody(req: IncomingMessage): boolean {
