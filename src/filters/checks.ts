@@ -52,8 +52,10 @@ export function runSyncCheck(
     for (let index = 0; index < segments.length; index++) {
       const text = (segments[index] as Segment).text;
       if (text.length === 0) continue;
+      const matches = scanner.scan(text);
+      if (matches.length === 0) continue; // the usual case: no copy to filter
       // An empty match (a regex that can match nothing) marks no text: not a finding.
-      const found = scanner.scan(text).filter(isNonEmpty);
+      const found = matches.filter(isNonEmpty);
       if (found.length === 0) continue;
       locations ??= [];
       for (const span of found) locations.push(locate(index, text, span, hash));

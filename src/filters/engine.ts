@@ -134,8 +134,10 @@ async function evaluateWithAsync(
  * several rules.
  */
 function memoized(hash: HashFn): HashFn {
-  const known = new Map<string, string>();
+  // Made on the first match: most evaluations of short texts find nothing to hash.
+  let known: Map<string, string> | undefined;
   return (matched) => {
+    known ??= new Map<string, string>();
     let digest = known.get(matched);
     if (digest === undefined) {
       digest = hash(matched);
