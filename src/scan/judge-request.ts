@@ -30,7 +30,13 @@ export interface ParsedRequest {
 
 /** The outcome of the input phase for one body. */
 export interface Judgement {
-  readonly segments: readonly Segment[];
+  /**
+   * The segments judged; null when they stayed in the scan worker that judged them (the
+   * record's prompt, `storedPrompt`, was built there).
+   */
+  readonly segments: readonly Segment[] | null;
+  /** The prompt as seen, every segment rendered as the record renders it (for a usage estimate). */
+  readonly inputText: () => string;
   readonly unscanned: string[];
   /** Null when no rule applied (nothing ran). */
   readonly verdict: {
@@ -83,6 +89,7 @@ export async function judgeRequest(
 ): Promise<Judgement> {
   const { json, head } = parsed;
   const { segments, unscanned } = extractRequest(route, json);
+  const inputText = () => renderSegments(segments);
   let changed = false;
   let verdict: Judgement['verdict'] = null;
   let storedPrompt: string | null | undefined;
@@ -92,7 +99,7 @@ export async function judgeRequest(
     // Segments and findings are final here: the record's prompt can be built now, off
     // the thread that will write the record (before redactions change the JSON).
     if (promptStorage !== undefined) storedPrompt = storedText(segments, ev.findings, promptStorage, renderSegments);
-    if (ev.decision === 'block') return { segments, unscanned, verdict, forward: null, stripUsageChunk: false, storedPrompt };
+    if (ev.decision === 'block') return { segments, inputText, unscanned, verdict, forward: null, stripUsageChunk: false, storedPrompt };
     for (const r of ev.redactions) {
       const seg = segments[r.segment]!;
       setAt(json, seg.path, applyRedactions(seg.text, r.spans));
@@ -117,7 +124,7 @@ export async function judgeRequest(
   }
   if (changed) forward = Buffer.from(JSON.stringify(json));
   if (promptStorage !== undefined && storedPrompt === undefined) storedPrompt = storedText(segments, [], promptStorage, renderSegments);
-  return { segments, unscanned, verdict, forward, stripUsageChunk, storedPrompt };
+  return { segments, inputText, unscanned, verdict, forward, stripUsageChunk, storedPrompt };
 }
 
 /**

@@ -46,9 +46,15 @@ export type ToWorker =
   /** Do not judge: hand the body back (the main thread judges it itself). */
   | { readonly type: 'release'; readonly id: number };
 
-/** A Judgement as it crosses the thread boundary (the bytes arrive as a Uint8Array). */
-export type WorkerJudgement = Omit<Judgement, 'forward'> & {
+/**
+ * A Judgement as it crosses the thread boundary: the bytes to forward arrive as a
+ * Uint8Array; the segments stay in the worker, and the prompt text (for a usage estimate,
+ * rarely needed) comes as its UTF-16 code units, moved rather than copied, and becomes a
+ * string only if asked for. What the record keeps of the prompt is `storedPrompt`.
+ */
+export type WorkerJudgement = Omit<Judgement, 'forward' | 'segments' | 'inputText'> & {
   readonly forward: Uint8Array | null;
+  readonly inputText: Uint8Array;
   readonly storedPrompt?: string | null;
   readonly storedPromptChars?: number;
 };

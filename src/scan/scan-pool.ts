@@ -250,7 +250,8 @@ export class ScanPool {
         });
       case 'judged': {
         const j = msg.judgement;
-        const judgement: Judgement = { ...j, forward: j.forward === null ? null : asBuffer(j.forward) };
+        const text = asBuffer(j.inputText);
+        const judgement: Judgement = { ...j, segments: null, inputText: () => text.toString('utf16le'), forward: j.forward === null ? null : asBuffer(j.forward) };
         return this.#settle(slot, () => job.resolve({ kind: 'judged', policy: job.policy!, judgement }));
       }
     }

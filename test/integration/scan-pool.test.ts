@@ -24,11 +24,11 @@ interface Sent {
   readonly record: Record<string, unknown>;
 }
 
-async function send(h: Harness, body: string): Promise<Sent> {
+async function send(h: Harness, body: string, headers: Record<string, string> = {}): Promise<Sent> {
   const before = h.standin.requests.length;
   const res = await fetch(`${h.proxyUrl}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-key-for-harness-000000000000', 'x-standin-reply': 'noted' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-key-for-harness-000000000000', 'x-standin-reply': 'noted', ...headers },
     body,
   });
   const text = await res.text();
@@ -92,6 +92,16 @@ describe('big requests judged in a scan worker', () => {
     const b = await send(pooled, chat({}, 'nothing to see here. '.repeat(8_000)));
     expect(b.record.prompt).toBe(a.record.prompt);
     expect(b.record.prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
+  });
+
+  it('estimates the same token counts when the upstream sends no usage (the prompt text stays in the worker until then)', async () => {
+    const before = pooled.sidecar.ctx.scanPool!.stats().judged;
+    const a = await send(inThread, chat(), { 'x-standin-no-usage': '1' });
+    const b = await send(pooled, chat(), { 'x-standin-no-usage': '1' });
+    expect(pooled.sidecar.ctx.scanPool!.stats().judged).toBe(before + 1);
+    expect(a.record.usageSource).toBe('estimated');
+    expect(a.record.promptTokens).toBeGreaterThan(10_000);
+    expect(b.record).toEqual(a.record);
   });
 
   it('judged in the worker: the record shows the findings, and the redaction reached upstream', async () => {

@@ -44,7 +44,10 @@ export class Call {
 
   policy: CallPolicy | null = null;
   decision: Decision = 'allow';
+  /** The segments of a request judged on this thread (those judged in a scan worker stay there). */
   inputSegments: readonly Segment[] = [];
+  /** The prompt as seen, for a usage estimate; default: the segments rendered. */
+  inputText: (() => string) | null = null;
   /**
    * The prompt as the record keeps it, when it was built where the request was judged (a
    * scan worker, from the same segments, findings and storage rule); else built at finish.
@@ -115,7 +118,7 @@ export class Call {
     if (!this.usage && this.route && this.upstreamStatus !== null && this.upstreamStatus < 400) {
       // No usage from the upstream (or the stream was cut): count what was seen.
       this.usage = await estimateUsage(
-        renderSegments(this.inputSegments),
+        this.inputText ? this.inputText() : renderSegments(this.inputSegments),
         this.expectsOutput ? renderText(this.outputSegments) : null,
       );
       this.usageSource = 'estimated';

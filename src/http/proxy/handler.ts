@@ -288,7 +288,8 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
     call.policy = ctx.policies.forCall(call);
     return call.policy;
   });
-  call.inputSegments = judgement.segments;
+  call.inputSegments = judgement.segments ?? [];
+  call.inputText = judgement.inputText;
   call.storedPrompt = judgement.storedPrompt;
   call.storedPromptChars = judgement.storedPromptChars;
   call.unscanned = judgement.unscanned;
