@@ -75,6 +75,14 @@ export function parseRequest(body: Buffer | null): ParsedRequest {
 }
 
 /**
+ * The prompt text `inputText` gives, made again from the request body: judging a body
+ * does not change it, and parsing and extraction give the same segments every time.
+ */
+export function promptText(route: FilteredRoute, body: Buffer): string {
+  return renderSegments(extractRequest(route, parseRequest(body).json).segments);
+}
+
+/**
  * Runs the input rules over `json` (parsed from `body`, which it may modify) and decides
  * what to forward: the original bytes unless a redaction or the usage request changed
  * them (re-serialising would alter numbers such as `1.0`).

@@ -48,13 +48,15 @@ export type ToWorker =
 
 /**
  * A Judgement as it crosses the thread boundary: the bytes to forward arrive as a
- * Uint8Array; the segments stay in the worker, and the prompt text (for a usage estimate,
- * rarely needed) comes as its UTF-16 code units, moved rather than copied, and becomes a
- * string only if asked for. What the record keeps of the prompt is `storedPrompt`.
+ * Uint8Array, moved rather than copied; the segments stay in the worker. The prompt text
+ * (for a usage estimate, rarely needed) is made again from the request body if it is
+ * asked for: `body` is that body, moved back, unless it is `forward` itself. What the
+ * record keeps of the prompt is `storedPrompt`.
  */
 export type WorkerJudgement = Omit<Judgement, 'forward' | 'segments' | 'inputText'> & {
   readonly forward: Uint8Array | null;
-  readonly inputText: Uint8Array;
+  /** The request body as received; null when `forward` is those very bytes. */
+  readonly body: Uint8Array | null;
   readonly storedPrompt?: string | null;
   readonly storedPromptChars?: number;
 };

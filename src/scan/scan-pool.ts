@@ -20,6 +20,7 @@ import type { CompiledRule } from '../filters/types.js';
 import type { Logger } from '../logger.js';
 import type { FilteredRoute } from '../openai/routes.js';
 import type { CompiledPolicy, PolicyRegistry } from '../policy/index.js';
+import { promptText } from './judge-request.js';
 import type { Judgement, RequestHead } from './judge-request.js';
 import type { FromWorker, PolicyText, RuleRef, ToWorker, WorkerInit } from './messages.js';
 import { asBuffer, transferable } from './transfer.js';
@@ -250,8 +251,19 @@ export class ScanPool {
         });
       case 'judged': {
         const j = msg.judgement;
-        const text = asBuffer(j.inputText);
-        const judgement: Judgement = { ...j, segments: null, inputText: () => text.toString('utf16le'), forward: j.forward === null ? null : asBuffer(j.forward) };
+        const forward = j.forward === null ? null : asBuffer(j.forward);
+        const body = j.body === null ? forward! : asBuffer(j.body);
+        const route = job.route;
+        const judgement: Judgement = {
+          segments: null,
+          inputText: () => promptText(route, body),
+          unscanned: j.unscanned,
+          verdict: j.verdict,
+          forward,
+          stripUsageChunk: j.stripUsageChunk,
+          storedPrompt: j.storedPrompt,
+          ...(j.storedPromptChars !== undefined ? { storedPromptChars: j.storedPromptChars } : {}),
+        };
         return this.#settle(slot, () => job.resolve({ kind: 'judged', policy: job.policy!, judgement }));
       }
     }

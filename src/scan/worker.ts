@@ -92,22 +92,16 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
   }
   const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash, msg.promptStorage);
   const forward = j.forward === null ? null : transferable(j.forward);
-  const inputText = utf16(j.inputText());
+  const body = j.forward === job.body ? null : transferable(job.body);
   // Only what the record keeps of the prompt crosses to the main thread (a slice is not a copy).
   const stored = j.storedPrompt;
   const cut = typeof stored === 'string' && init.maxTextChars !== undefined && stored.length > init.maxTextChars;
   const storedPrompt = cut ? stored.slice(0, init.maxTextChars) : stored;
   const storedPromptChars = cut ? stored.length : undefined;
-  const transfer = [inputText.buffer as ArrayBuffer];
+  const transfer: ArrayBuffer[] = [];
   if (forward !== null) transfer.push(forward.buffer as ArrayBuffer);
-  send({ type: 'judged', id, judgement: { inputText, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk, storedPrompt, storedPromptChars } }, transfer);
-}
-
-/** The text's UTF-16 code units (lossless, lone surrogates included), in memory of their own. */
-function utf16(text: string): Uint8Array {
-  const bytes = new Uint8Array(new ArrayBuffer(text.length * 2));
-  Buffer.from(bytes.buffer, 0, bytes.byteLength).write(text, 'utf16le');
-  return bytes;
+  if (body !== null) transfer.push(body.buffer as ArrayBuffer);
+  send({ type: 'judged', id, judgement: { body, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk, storedPrompt, storedPromptChars } }, transfer);
 }
 
 port.on('message', (msg: ToWorker) => {

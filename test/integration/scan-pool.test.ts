@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { mixedText } from '../../bench/lib/corpus.js';
+import { loadTokenizer } from '../../src/openai/usage.js';
 import { ADMIN_TOKEN, startHarness, type Harness } from '../support/harness.js';
 
 const HASH_KEY = 'scan-pool-test-hash-key-0123456789';
@@ -94,10 +95,15 @@ describe('big requests judged in a scan worker', () => {
     expect(b.record.prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
   });
 
-  it('estimates the same token counts when the upstream sends no usage (the prompt text stays in the worker until then)', async () => {
+  it.each([
+    ['redacted (the body comes back beside the bytes forwarded)', chat()],
+    ['untouched (the bytes forwarded are the body)', chat({}, 'nothing to see here. '.repeat(8_000))],
+  ])('estimates the same token counts when the upstream sends no usage: %s', async (_name, body) => {
+    // The sidecars load the tokenizer at start, in the background: the records wait for nothing then.
+    await loadTokenizer();
     const before = pooled.sidecar.ctx.scanPool!.stats().judged;
-    const a = await send(inThread, chat(), { 'x-standin-no-usage': '1' });
-    const b = await send(pooled, chat(), { 'x-standin-no-usage': '1' });
+    const a = await send(inThread, body, { 'x-standin-no-usage': '1' });
+    const b = await send(pooled, body, { 'x-standin-no-usage': '1' });
     expect(pooled.sidecar.ctx.scanPool!.stats().judged).toBe(before + 1);
     expect(a.record.usageSource).toBe('estimated');
     expect(a.record.promptTokens).toBeGreaterThan(10_000);
