@@ -33,9 +33,15 @@ async function send(h: Harness, body: string, headers: Record<string, string> = 
     body,
   });
   const text = await res.text();
-  await h.flush();
-  const list = await (await h.admin('/audit/requests?limit=1')).json();
-  const record = (await (await h.admin(`/audit/requests/${list.items[0].id}`)).json()) as Record<string, unknown>;
+  // This call's own record, once written (a record may wait for the worker's part of it).
+  const id = res.headers.get('x-sidecar-request-id');
+  let found: Response | null = null;
+  for (let i = 0; i < 200 && found?.status !== 200; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 25));
+    await h.flush();
+    found = await h.admin(`/audit/requests/${id}`);
+  }
+  const record = (await found!.json()) as Record<string, unknown>;
   for (const k of VOLATILE) delete record[k];
   const forwarded = h.standin.requests.length > before ? h.standin.requests.at(-1)!.body : null;
   // The stand-in's reply carries its own id and time.
@@ -144,7 +150,7 @@ describe('a scan worker that breaks down', () => {
     h = await startHarness({
       backend: 'embedded',
       // Long enough for any real scan here on a busy machine; the stalled one never ends.
-      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024', SCAN_TIMEOUT_MS: '3000' },
+      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024', SCAN_TIMEOUT_MS: '3000', AUDIT_HASH_KEY: HASH_KEY },
       scanWorkerUrl: FAULTY_WORKER,
     });
   });
@@ -184,6 +190,25 @@ describe('a scan worker that breaks down', () => {
     expect(text).toMatch(/^sidecar_scan_requests_total\{outcome="failed"\} 2$/m);
     expect(text).toMatch(/^sidecar_scan_requests_total\{outcome="worker"\} 2$/m);
     expect(text).toMatch(/^sidecar_scan_queue_depth 0$/m);
+  });
+
+  it("exits after the judgement, before the record's prompt: the call went on, and its record is the same as if judged on the main thread", async () => {
+    const body = chat({}, `${'v '.repeat(2_000)} __scan_exit_before_stored__ mail jane.doe@example.com, call 4111 1111 1111 1111`);
+    const inThread = await startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '0', AUDIT_HASH_KEY: HASH_KEY } });
+    try {
+      const a = await send(inThread, body);
+      const b = await send(h, body);
+      expect(b.status).toBe(200);
+      expect(b.decision).toBe('redact');
+      expect(b.forwarded).toBe(a.forwarded);
+      expect(b.record).toEqual(a.record);
+      expect(b.record.prompt).not.toContain('jane.doe@example.com');
+    } finally {
+      await inThread.close();
+    }
+    // A new worker takes the next call.
+    const next = await send(h, chat({}, `${'u '.repeat(2_000)} mail jane.doe@example.com`));
+    expect(next.forwarded).toContain('[REDACTED:email]');
   });
 });
 

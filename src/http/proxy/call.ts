@@ -11,6 +11,7 @@ import type { FilteredRoute } from '../../openai/routes.js';
 import { estimateUsage, type Usage } from '../../openai/usage.js';
 import { headerValue, saneRequestId } from '../headers.js';
 import { storedText } from '../../audit/stored-text.js';
+import type { StoredPrompt } from '../../scan/judge-request.js';
 
 const DECISION_RANK: Record<Decision, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
@@ -52,9 +53,7 @@ export class Call {
    * The prompt as the record keeps it, when it was built where the request was judged (a
    * scan worker, from the same segments, findings and storage rule); else built at finish.
    */
-  storedPrompt: string | null | undefined = undefined;
-  /** The stored prompt's whole length, when `storedPrompt` holds only what the record keeps of it. */
-  storedPromptChars: number | undefined = undefined;
+  storedPrompt: Promise<StoredPrompt> | undefined = undefined;
   inputFindings: readonly Finding[] = [];
   outputSegments: readonly Pick<Segment, 'text' | 'role' | 'kind'>[] = [];
   outputFindings: readonly Finding[] = [];
@@ -107,10 +106,11 @@ export class Call {
     if (this.pending) await this.pending;
     const finished = completing || res.writableFinished;
     const storage = this.policy?.storage ?? { prompt: 'full' as StorageMode, response: 'full' as StorageMode };
+    const stored = this.storedPrompt === undefined ? undefined : await this.storedPrompt;
     const prompt = !this.route
       ? null
-      : this.storedPrompt !== undefined
-        ? this.storedPrompt
+      : stored !== undefined
+        ? stored.text
         : storedText(this.inputSegments, this.inputFindings, storage.prompt, renderSegments);
     const responseText = this.expectsOutput
       ? storedText(this.outputSegments, this.outputFindings, storage.response, renderText)
@@ -148,7 +148,7 @@ export class Call {
       upstreamRequestId: this.upstreamRequestId,
       params: this.params,
       prompt: prompt === null ? null : prompt,
-      ...(this.storedPrompt !== undefined && this.storedPromptChars !== undefined ? { promptChars: this.storedPromptChars } : {}),
+      ...(stored?.chars !== undefined ? { promptChars: stored.chars } : {}),
       promptStorage: storage.prompt,
       response: responseText,
       responseStorage: storage.response,

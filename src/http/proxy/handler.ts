@@ -291,7 +291,6 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
   call.inputSegments = judgement.segments ?? [];
   call.inputText = judgement.inputText;
   call.storedPrompt = judgement.storedPrompt;
-  call.storedPromptChars = judgement.storedPromptChars;
   call.unscanned = judgement.unscanned;
   const verdict = judgement.verdict;
   if (verdict) {
