@@ -72,6 +72,7 @@ describe('big requests judged in a scan worker', () => {
     ['streamed without findings (stream_options spliced into the original bytes)', chat({ stream: true, temperature: 1.0 }, 'plain words only. '.repeat(8_000))],
     ['no findings: the original bytes go on untouched (1.0 stays 1.0)', chat({}, 'nothing to see here. '.repeat(8_000))],
     ['blocked by a banned term deep in the document', chat({}, `${DOC}\nand then Project Nightingale came up`)],
+    ['a 4 MB document (sent upstream in pieces), redacted', chat({}, mixedText(4_000_000, 5))],
     ['a body that is not JSON', `${chat()}}`],
     ['a JSON array', `[${chat()}]`],
   ];
@@ -92,6 +93,14 @@ describe('big requests judged in a scan worker', () => {
     expect(b.record).toEqual(a.record);
     const prompt = b.record.prompt;
     if (typeof prompt === 'string' && prompt.length > 100_000) expect(prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
+  });
+
+  it('sends a 4 MB body with nothing to change upstream byte for byte (in pieces)', async () => {
+    const body = chat({}, 'nothing to see here, just words. '.repeat(125_000));
+    expect(Buffer.byteLength(body)).toBeGreaterThan(4_000_000);
+    const b = await send(pooled, body);
+    expect(b.status).toBe(200);
+    expect(b.forwarded).toBe(body);
   });
 
   it('keeps a prompt longer than AUDIT_MAX_TEXT_CHARS the same way in both', async () => {
