@@ -38,7 +38,10 @@ export interface Judgement {
   /** The prompt as seen, every segment rendered as the record renders it (for a usage estimate). */
   readonly inputText: () => string;
   readonly unscanned: string[];
-  /** Null when no rule applied (nothing ran). */
+  /**
+   * Null when no rule applied (nothing ran). Judged in a scan worker, `verdict.findings` is
+   * empty and the findings are `findingsJson`.
+   */
   readonly verdict: {
     readonly decision: Decision;
     readonly findings: Finding[];
@@ -55,6 +58,8 @@ export interface Judgement {
    * `segments`.
    */
   readonly storedPrompt?: Promise<StoredPrompt>;
+  /** The findings as JSON text (JSON.stringify of them), when they came from a scan worker. */
+  readonly findingsJson?: string;
 }
 
 /** What the record keeps of the prompt, built where the request was judged. */

@@ -53,7 +53,9 @@ export type ToWorker =
  * asked for: `body` is that body, moved back, unless it is `forward` itself. What the
  * record keeps of the prompt follows in a `stored` message.
  */
-export type WorkerJudgement = Omit<Judgement, 'forward' | 'segments' | 'inputText' | 'storedPrompt'> & {
+export type WorkerJudgement = Omit<Judgement, 'forward' | 'segments' | 'inputText' | 'storedPrompt' | 'findingsJson'> & {
+  /** The findings, as one string (cheaper to copy than thousands of objects); `verdict.findings` is empty. */
+  readonly findingsJson: string | null;
   readonly forward: Uint8Array | null;
   /** The request body as received; null when `forward` is those very bytes. */
   readonly body: Uint8Array | null;

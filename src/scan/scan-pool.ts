@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallPolicy } from '../context.js';
 import { SidecarError } from '../errors.js';
-import type { CompiledRule } from '../filters/types.js';
+import type { CompiledRule, Finding } from '../filters/types.js';
 import type { Logger } from '../logger.js';
 import type { FilteredRoute } from '../openai/routes.js';
 import type { CompiledPolicy, PolicyRegistry } from '../policy/index.js';
@@ -267,9 +267,10 @@ export class ScanPool {
         const forward = j.forward === null ? null : asBuffer(j.forward);
         const body = j.body === null ? forward! : asBuffer(j.body);
         const { route, policy } = job;
-        const findings = j.verdict?.findings ?? [];
+        const findingsJson = j.findingsJson;
         const storedPrompt = new Promise<StoredPrompt>((resolve) => {
-          job.stored = { resolve, here: () => ({ text: promptToStoreFromBody(route, body, findings, policy!.storage.prompt) }) };
+          const findings = (): Finding[] => (findingsJson === null ? [] : (JSON.parse(findingsJson) as Finding[]));
+          job.stored = { resolve, here: () => ({ text: promptToStoreFromBody(route, body, findings(), policy!.storage.prompt) }) };
         });
         const judgement: Judgement = {
           segments: null,
@@ -279,6 +280,7 @@ export class ScanPool {
           forward,
           stripUsageChunk: j.stripUsageChunk,
           storedPrompt,
+          ...(findingsJson !== null ? { findingsJson } : {}),
         };
         return job.resolve({ kind: 'judged', policy: policy!, judgement });
       }

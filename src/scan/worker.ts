@@ -96,7 +96,9 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
   const transfer: ArrayBuffer[] = [];
   if (forward !== null) transfer.push(forward.buffer as ArrayBuffer);
   if (body !== null) transfer.push(body.buffer as ArrayBuffer);
-  send({ type: 'judged', id, judgement: { body, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk } }, transfer);
+  const verdict = j.verdict && { ...j.verdict, findings: [] };
+  const findingsJson = j.verdict && JSON.stringify(j.verdict.findings);
+  send({ type: 'judged', id, judgement: { body, unscanned: j.unscanned, verdict, findingsJson, forward, stripUsageChunk: j.stripUsageChunk } }, transfer);
   // The record's prompt is built while the call is on its way. Only what the record keeps
   // of it crosses to the main thread (a slice is not a copy).
   const stored = promptToStore(j.segments!, j.verdict?.findings ?? [], msg.promptStorage);

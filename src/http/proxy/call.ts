@@ -55,6 +55,8 @@ export class Call {
    */
   storedPrompt: Promise<StoredPrompt> | undefined = undefined;
   inputFindings: readonly Finding[] = [];
+  /** The input findings as JSON text, when they came that way from a scan worker (`inputFindings` is then empty). */
+  inputFindingsJson: string | null = null;
   outputSegments: readonly Pick<Segment, 'text' | 'role' | 'kind'>[] = [];
   outputFindings: readonly Finding[] = [];
   unscanned: string[] = [];
@@ -160,6 +162,7 @@ export class Call {
       usageSource: this.usage ? this.usageSource : null,
       decision: this.decision,
       findings,
+      ...(this.inputFindingsJson !== null ? { findingsJson: this.inputFindingsJson } : {}),
       policyVersion: this.policy?.version ?? null,
       filterMs: this.route ? this.filterMs : null,
       retries: this.retries,

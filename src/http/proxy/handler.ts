@@ -327,6 +327,7 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
   if (verdict) {
     call.filterMs += verdict.ms;
     call.inputFindings = verdict.findings;
+    call.inputFindingsJson = judgement.findingsJson ?? null;
     call.raiseDecision(verdict.decision);
     if (verdict.decision === 'block') {
       throw new SidecarError(
