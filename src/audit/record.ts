@@ -50,6 +50,12 @@ export interface AuditRecord {
   usageSource: 'upstream' | 'estimated' | null;
   decision: string;
   findings: readonly RecordedFinding[];
+  /**
+   * The first findings as JSON text (JSON.stringify of the list), when they arrived that way
+   * from the thread that made them: thousands of findings cost more to copy between threads
+   * as objects than as one string. The record's findings are these, then `findings`.
+   */
+  findingsJson?: string;
   policyVersion: string | null;
   filterMs: number | null;
   retries: number;
@@ -78,7 +84,15 @@ export function truncate(text: string | null, max: number, chars = text?.length 
  */
 const NUL = /\u0000/g;
 const pgText = <T extends string | null>(s: T): T => (s === null ? s : (s.replace(NUL, '\uFFFD') as T));
-const pgJson = (value: unknown): string => JSON.stringify(value).replace(/\\u0000/g, '\\ufffd');
+const pgJsonText = (json: string): string => json.replace(/\\u0000/g, '\\ufffd');
+const pgJson = (value: unknown): string => pgJsonText(JSON.stringify(value));
+
+/** The JSON text of two arrays' elements in one array, from their JSON texts (as JSON.stringify would give it). */
+function joinJsonArrays(a: string, b: string): string {
+  if (a === '[]') return b;
+  if (b === '[]') return a;
+  return `${a.slice(0, -1)},${b.slice(1)}`;
+}
 
 export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
   return {
@@ -114,7 +128,7 @@ export function toRow(r: AuditRecord, maxTextChars: number): NewAuditRow {
     reasoning_tokens: r.reasoningTokens,
     usage_source: r.usageSource,
     decision: r.decision,
-    findings: pgJson(r.findings),
+    findings: r.findingsJson === undefined ? pgJson(r.findings) : pgJsonText(joinJsonArrays(r.findingsJson, JSON.stringify(r.findings))),
     policy_version: r.policyVersion,
     filter_ms: r.filterMs,
     retries: r.retries,

@@ -30,9 +30,18 @@ export interface ParsedRequest {
 
 /** The outcome of the input phase for one body. */
 export interface Judgement {
-  readonly segments: readonly Segment[];
+  /**
+   * The segments judged; null when they stayed in the scan worker that judged them (the
+   * record's prompt, `storedPrompt`, was built there).
+   */
+  readonly segments: readonly Segment[] | null;
+  /** The prompt as seen, every segment rendered as the record renders it (for a usage estimate). */
+  readonly inputText: () => string;
   readonly unscanned: string[];
-  /** Null when no rule applied (nothing ran). */
+  /**
+   * Null when no rule applied (nothing ran). Judged in a scan worker, `verdict.findings` is
+   * empty and the findings are `findingsJson`.
+   */
   readonly verdict: {
     readonly decision: Decision;
     readonly findings: Finding[];
@@ -43,10 +52,22 @@ export interface Judgement {
   readonly forward: Buffer | null;
   /** The stream asks for usage only because we added it: drop the extra chunk. */
   readonly stripUsageChunk: boolean;
-  /** The prompt as the record keeps it, when `promptStorage` was given; else undefined. */
-  readonly storedPrompt?: string | null;
-  /** The stored prompt's whole length, when `storedPrompt` holds only its first characters. */
-  readonly storedPromptChars?: number;
+  /**
+   * What the record keeps of the prompt, when it is built where the request was judged (a
+   * scan worker); it may come after the judgement. Undefined: the record builds it from
+   * `segments`.
+   */
+  readonly storedPrompt?: Promise<StoredPrompt>;
+  /** The findings as JSON text (JSON.stringify of them), when they came from a scan worker. */
+  readonly findingsJson?: string;
+}
+
+/** What the record keeps of the prompt, built where the request was judged. */
+export interface StoredPrompt {
+  /** The prompt as the storage rule keeps it (null for `none`), or only its first characters. */
+  readonly text: string | null;
+  /** The whole length, when `text` holds only the first characters (as many as a record keeps). */
+  readonly chars?: number;
 }
 
 /** Throws SidecarError `invalid_json` unless the body is a JSON object. */
@@ -69,6 +90,24 @@ export function parseRequest(body: Buffer | null): ParsedRequest {
 }
 
 /**
+ * The prompt text `inputText` gives, made again from the request body: judging a body
+ * does not change it, and parsing and extraction give the same segments every time.
+ */
+export function promptText(route: FilteredRoute, body: Buffer): string {
+  return renderSegments(extractRequest(route, parseRequest(body).json).segments);
+}
+
+/** The prompt as the record keeps it under `mode`, from the judged segments and their findings. */
+export function promptToStore(segments: readonly Segment[], findings: readonly Finding[], mode: StorageMode): string | null {
+  return storedText(segments, findings, mode, renderSegments);
+}
+
+/** promptToStore for a body judged elsewhere, made again from the body (as promptText). */
+export function promptToStoreFromBody(route: FilteredRoute, body: Buffer, findings: readonly Finding[], mode: StorageMode): string | null {
+  return promptToStore(extractRequest(route, parseRequest(body).json).segments, findings, mode);
+}
+
+/**
  * Runs the input rules over `json` (parsed from `body`, which it may modify) and decides
  * what to forward: the original bytes unless a redaction or the usage request changed
  * them (re-serialising would alter numbers such as `1.0`).
@@ -79,20 +118,16 @@ export async function judgeRequest(
   body: Buffer,
   rules: readonly CompiledRule[],
   hash: HashFn,
-  promptStorage?: StorageMode,
 ): Promise<Judgement> {
   const { json, head } = parsed;
   const { segments, unscanned } = extractRequest(route, json);
+  const inputText = () => renderSegments(segments);
   let changed = false;
   let verdict: Judgement['verdict'] = null;
-  let storedPrompt: string | null | undefined;
   if (rules.length > 0) {
     const ev = await evaluate(rules, segments, 'input', { hash, timeoutMs: INPUT_ASYNC_TIMEOUT_MS });
     verdict = { decision: ev.decision, findings: ev.findings, blockedBy: ev.blockedBy, ms: ev.ms };
-    // Segments and findings are final here: the record's prompt can be built now, off
-    // the thread that will write the record (before redactions change the JSON).
-    if (promptStorage !== undefined) storedPrompt = storedText(segments, ev.findings, promptStorage, renderSegments);
-    if (ev.decision === 'block') return { segments, unscanned, verdict, forward: null, stripUsageChunk: false, storedPrompt };
+    if (ev.decision === 'block') return { segments, inputText, unscanned, verdict, forward: null, stripUsageChunk: false };
     for (const r of ev.redactions) {
       const seg = segments[r.segment]!;
       setAt(json, seg.path, applyRedactions(seg.text, r.spans));
@@ -116,8 +151,7 @@ export async function judgeRequest(
     }
   }
   if (changed) forward = Buffer.from(JSON.stringify(json));
-  if (promptStorage !== undefined && storedPrompt === undefined) storedPrompt = storedText(segments, [], promptStorage, renderSegments);
-  return { segments, unscanned, verdict, forward, stripUsageChunk, storedPrompt };
+  return { segments, inputText, unscanned, verdict, forward, stripUsageChunk };
 }
 
 /**

@@ -46,11 +46,19 @@ export type ToWorker =
   /** Do not judge: hand the body back (the main thread judges it itself). */
   | { readonly type: 'release'; readonly id: number };
 
-/** A Judgement as it crosses the thread boundary (the bytes arrive as a Uint8Array). */
-export type WorkerJudgement = Omit<Judgement, 'forward'> & {
+/**
+ * A Judgement as it crosses the thread boundary: the bytes to forward arrive as a
+ * Uint8Array, moved rather than copied; the segments stay in the worker. The prompt text
+ * (for a usage estimate, rarely needed) is made again from the request body if it is
+ * asked for: `body` is that body, moved back, unless it is `forward` itself. What the
+ * record keeps of the prompt follows in a `stored` message.
+ */
+export type WorkerJudgement = Omit<Judgement, 'forward' | 'segments' | 'inputText' | 'storedPrompt' | 'findingsJson'> & {
+  /** The findings, as one string (cheaper to copy than thousands of objects); `verdict.findings` is empty. */
+  readonly findingsJson: string | null;
   readonly forward: Uint8Array | null;
-  readonly storedPrompt?: string | null;
-  readonly storedPromptChars?: number;
+  /** The request body as received; null when `forward` is those very bytes. */
+  readonly body: Uint8Array | null;
 };
 
 export type FromWorker =
@@ -59,7 +67,13 @@ export type FromWorker =
   | { readonly type: 'head'; readonly id: number; readonly head: RequestHead }
   /** The body is not a JSON object (SidecarError `invalid_json` with this message). */
   | { readonly type: 'invalid'; readonly id: number; readonly message: string }
+  /** The call is judged: the main thread can forward it (or refuse it) now. */
   | { readonly type: 'judged'; readonly id: number; readonly judgement: WorkerJudgement }
+  /**
+   * Then what the record keeps of the prompt: at most `maxTextChars` characters of it, with
+   * the whole length in `chars` when it was cut. The worker's job ends here.
+   */
+  | { readonly type: 'stored'; readonly id: number; readonly text: string | null; readonly chars?: number }
   /** The body, handed back: released, or the worker could not build the same policy version. */
   | { readonly type: 'returned'; readonly id: number; readonly body: Uint8Array; readonly reason: string }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };

@@ -16,11 +16,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallPolicy } from '../context.js';
 import { SidecarError } from '../errors.js';
-import type { CompiledRule } from '../filters/types.js';
+import type { CompiledRule, Finding } from '../filters/types.js';
 import type { Logger } from '../logger.js';
 import type { FilteredRoute } from '../openai/routes.js';
 import type { CompiledPolicy, PolicyRegistry } from '../policy/index.js';
-import type { Judgement, RequestHead } from './judge-request.js';
+import { promptText, promptToStoreFromBody } from './judge-request.js';
+import type { Judgement, RequestHead, StoredPrompt } from './judge-request.js';
 import type { FromWorker, PolicyText, RuleRef, ToWorker, WorkerInit } from './messages.js';
 import { asBuffer, transferable } from './transfer.js';
 
@@ -59,6 +60,14 @@ interface Job {
   /** Set when the policy choice threw: the body is released and this is the outcome. */
   error: unknown;
   timer: NodeJS.Timeout | null;
+  /** Once judged (the call is on its way), the record's prompt still to come from the worker. */
+  stored: PendingPrompt | null;
+}
+
+interface PendingPrompt {
+  readonly resolve: (prompt: StoredPrompt) => void;
+  /** Builds it on this thread instead, should the worker not send it. */
+  readonly here: () => StoredPrompt;
 }
 
 interface Slot {
@@ -146,7 +155,7 @@ export class ScanPool {
         if (err instanceof SidecarError && err.code !== 'invalid_json') this.#counts.failed++;
         fail(err);
       };
-      const job: Job = { id: this.#nextId++, route, body, choose, resolve, reject, policy: null, error: undefined, timer: null };
+      const job: Job = { id: this.#nextId++, route, body, choose, resolve, reject, policy: null, error: undefined, timer: null, stored: null };
       const idle = this.#slots.find(isIdle);
       if (idle) this.#start(idle, job);
       else if (this.#queue.length < this.#props.queueMax) this.#queue.push(job);
@@ -241,6 +250,10 @@ export class ScanPool {
       case 'invalid':
         return this.#settle(slot, () => job.reject(new SidecarError('invalid_json', msg.message)));
       case 'failed':
+        if (job.stored) {
+          this.#props.logger.error({ err: msg.message }, "scan worker could not build a record's prompt; building it here");
+          return this.#settle(slot, () => this.#promptHere(job));
+        }
         this.#props.logger.error({ err: msg.message }, 'scan worker could not judge a request');
         return this.#settle(slot, () => job.reject(new SidecarError('scan_failed', 'The content filters failed while checking the request; it was not forwarded.')));
       case 'returned':
@@ -249,10 +262,44 @@ export class ScanPool {
           job.resolve({ kind: 'inline', body: asBuffer(msg.body), policy: job.policy, reason: msg.reason });
         });
       case 'judged': {
+        // The call goes on now; the worker stays on it until the record's prompt follows.
         const j = msg.judgement;
-        const judgement: Judgement = { ...j, forward: j.forward === null ? null : asBuffer(j.forward) };
-        return this.#settle(slot, () => job.resolve({ kind: 'judged', policy: job.policy!, judgement }));
+        const forward = j.forward === null ? null : asBuffer(j.forward);
+        const body = j.body === null ? forward! : asBuffer(j.body);
+        const { route, policy } = job;
+        const findingsJson = j.findingsJson;
+        const storedPrompt = new Promise<StoredPrompt>((resolve) => {
+          const findings = (): Finding[] => (findingsJson === null ? [] : (JSON.parse(findingsJson) as Finding[]));
+          job.stored = { resolve, here: () => ({ text: promptToStoreFromBody(route, body, findings(), policy!.storage.prompt) }) };
+        });
+        const judgement: Judgement = {
+          segments: null,
+          inputText: () => promptText(route, body),
+          unscanned: j.unscanned,
+          verdict: j.verdict,
+          forward,
+          stripUsageChunk: j.stripUsageChunk,
+          storedPrompt,
+          ...(findingsJson !== null ? { findingsJson } : {}),
+        };
+        return job.resolve({ kind: 'judged', policy: policy!, judgement });
       }
+      case 'stored': {
+        const prompt: StoredPrompt = msg.chars === undefined ? { text: msg.text } : { text: msg.text, chars: msg.chars };
+        return this.#settle(slot, () => job.stored?.resolve(prompt));
+      }
+    }
+  }
+
+  /** The record's prompt of a judged call whose worker did not send it, built on this thread. */
+  #promptHere(job: Job): void {
+    const pending = job.stored!;
+    try {
+      pending.resolve(pending.here());
+    } catch (err) {
+      // Unreachable short of a bug: the body was judged from these very bytes.
+      this.#props.logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not build a record's prompt");
+      pending.resolve({ text: null });
     }
   }
 
@@ -273,7 +320,9 @@ export class ScanPool {
     const job = slot.job!;
     if (job.timer) clearTimeout(job.timer);
     slot.job = null;
-    job.reject(err);
+    // Judged already: the call went on; only the record's prompt is left to make.
+    if (job.stored) this.#promptHere(job);
+    else job.reject(err);
   }
 
   #next(slot: Slot): void {

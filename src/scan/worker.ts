@@ -10,7 +10,7 @@ import type { CompiledRule } from '../filters/types.js';
 import type { FilteredRoute } from '../openai/routes.js';
 import { compilePolicy } from '../policy/index.js';
 import type { CompiledPolicy } from '../policy/index.js';
-import { judgeRequest, parseRequest } from './judge-request.js';
+import { judgeRequest, parseRequest, promptToStore } from './judge-request.js';
 import type { ParsedRequest } from './judge-request.js';
 import { matchHasher } from './match-hash.js';
 import type { FromWorker, PolicyText, ToWorker, WorkerInit } from './messages.js';
@@ -90,17 +90,20 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
     if (!rule) return giveBack(id, job.body, 'policy version not available in the worker');
     rules.push(rule);
   }
-  const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash, msg.promptStorage);
+  const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash);
   const forward = j.forward === null ? null : transferable(j.forward);
-  // Only what the record keeps of the prompt crosses to the main thread (a slice is not a copy).
-  const stored = j.storedPrompt;
+  const body = j.forward === job.body ? null : transferable(job.body);
+  const transfer: ArrayBuffer[] = [];
+  if (forward !== null) transfer.push(forward.buffer as ArrayBuffer);
+  if (body !== null) transfer.push(body.buffer as ArrayBuffer);
+  const verdict = j.verdict && { ...j.verdict, findings: [] };
+  const findingsJson = j.verdict && JSON.stringify(j.verdict.findings);
+  send({ type: 'judged', id, judgement: { body, unscanned: j.unscanned, verdict, findingsJson, forward, stripUsageChunk: j.stripUsageChunk } }, transfer);
+  // The record's prompt is built while the call is on its way. Only what the record keeps
+  // of it crosses to the main thread (a slice is not a copy).
+  const stored = promptToStore(j.segments!, j.verdict?.findings ?? [], msg.promptStorage);
   const cut = typeof stored === 'string' && init.maxTextChars !== undefined && stored.length > init.maxTextChars;
-  const storedPrompt = cut ? stored.slice(0, init.maxTextChars) : stored;
-  const storedPromptChars = cut ? stored.length : undefined;
-  send(
-    { type: 'judged', id, judgement: { segments: j.segments, unscanned: j.unscanned, verdict: j.verdict, forward, stripUsageChunk: j.stripUsageChunk, storedPrompt, storedPromptChars } },
-    forward === null ? [] : [forward.buffer as ArrayBuffer],
-  );
+  send({ type: 'stored', id, text: cut ? stored.slice(0, init.maxTextChars) : stored, ...(cut ? { chars: stored.length } : {}) });
 }
 
 port.on('message', (msg: ToWorker) => {

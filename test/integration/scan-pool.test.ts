@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { mixedText } from '../../bench/lib/corpus.js';
+import { loadTokenizer } from '../../src/openai/usage.js';
 import { ADMIN_TOKEN, startHarness, type Harness } from '../support/harness.js';
 
 const HASH_KEY = 'scan-pool-test-hash-key-0123456789';
@@ -24,17 +25,23 @@ interface Sent {
   readonly record: Record<string, unknown>;
 }
 
-async function send(h: Harness, body: string): Promise<Sent> {
+async function send(h: Harness, body: string, headers: Record<string, string> = {}): Promise<Sent> {
   const before = h.standin.requests.length;
   const res = await fetch(`${h.proxyUrl}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-key-for-harness-000000000000', 'x-standin-reply': 'noted' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-key-for-harness-000000000000', 'x-standin-reply': 'noted', ...headers },
     body,
   });
   const text = await res.text();
-  await h.flush();
-  const list = await (await h.admin('/audit/requests?limit=1')).json();
-  const record = (await (await h.admin(`/audit/requests/${list.items[0].id}`)).json()) as Record<string, unknown>;
+  // This call's own record, once written (a record may wait for the worker's part of it).
+  const id = res.headers.get('x-sidecar-request-id');
+  let found: Response | null = null;
+  for (let i = 0; i < 200 && found?.status !== 200; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 25));
+    await h.flush();
+    found = await h.admin(`/audit/requests/${id}`);
+  }
+  const record = (await found!.json()) as Record<string, unknown>;
   for (const k of VOLATILE) delete record[k];
   const forwarded = h.standin.requests.length > before ? h.standin.requests.at(-1)!.body : null;
   // The stand-in's reply carries its own id and time.
@@ -65,6 +72,7 @@ describe('big requests judged in a scan worker', () => {
     ['streamed without findings (stream_options spliced into the original bytes)', chat({ stream: true, temperature: 1.0 }, 'plain words only. '.repeat(8_000))],
     ['no findings: the original bytes go on untouched (1.0 stays 1.0)', chat({}, 'nothing to see here. '.repeat(8_000))],
     ['blocked by a banned term deep in the document', chat({}, `${DOC}\nand then Project Nightingale came up`)],
+    ['a 4 MB document (sent upstream in pieces), redacted', chat({}, mixedText(4_000_000, 5))],
     ['a body that is not JSON', `${chat()}}`],
     ['a JSON array', `[${chat()}]`],
   ];
@@ -87,11 +95,34 @@ describe('big requests judged in a scan worker', () => {
     if (typeof prompt === 'string' && prompt.length > 100_000) expect(prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
   });
 
+  it('sends a 4 MB body with nothing to change upstream byte for byte (in pieces)', async () => {
+    const body = chat({}, 'nothing to see here, just words. '.repeat(125_000));
+    expect(Buffer.byteLength(body)).toBeGreaterThan(4_000_000);
+    const b = await send(pooled, body);
+    expect(b.status).toBe(200);
+    expect(b.forwarded).toBe(body);
+  });
+
   it('keeps a prompt longer than AUDIT_MAX_TEXT_CHARS the same way in both', async () => {
     const a = await send(inThread, chat({}, 'nothing to see here. '.repeat(8_000)));
     const b = await send(pooled, chat({}, 'nothing to see here. '.repeat(8_000)));
     expect(b.record.prompt).toBe(a.record.prompt);
     expect(b.record.prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
+  });
+
+  it.each([
+    ['redacted (the body comes back beside the bytes forwarded)', chat()],
+    ['untouched (the bytes forwarded are the body)', chat({}, 'nothing to see here. '.repeat(8_000))],
+  ])('estimates the same token counts when the upstream sends no usage: %s', async (_name, body) => {
+    // The sidecars load the tokenizer at start, in the background: the records wait for nothing then.
+    await loadTokenizer();
+    const before = pooled.sidecar.ctx.scanPool!.stats().judged;
+    const a = await send(inThread, body, { 'x-standin-no-usage': '1' });
+    const b = await send(pooled, body, { 'x-standin-no-usage': '1' });
+    expect(pooled.sidecar.ctx.scanPool!.stats().judged).toBe(before + 1);
+    expect(a.record.usageSource).toBe('estimated');
+    expect(a.record.promptTokens).toBeGreaterThan(10_000);
+    expect(b.record).toEqual(a.record);
   });
 
   it('judged in the worker: the record shows the findings, and the redaction reached upstream', async () => {
@@ -128,7 +159,7 @@ describe('a scan worker that breaks down', () => {
     h = await startHarness({
       backend: 'embedded',
       // Long enough for any real scan here on a busy machine; the stalled one never ends.
-      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024', SCAN_TIMEOUT_MS: '3000' },
+      env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '1024', SCAN_TIMEOUT_MS: '3000', AUDIT_HASH_KEY: HASH_KEY },
       scanWorkerUrl: FAULTY_WORKER,
     });
   });
@@ -168,6 +199,25 @@ describe('a scan worker that breaks down', () => {
     expect(text).toMatch(/^sidecar_scan_requests_total\{outcome="failed"\} 2$/m);
     expect(text).toMatch(/^sidecar_scan_requests_total\{outcome="worker"\} 2$/m);
     expect(text).toMatch(/^sidecar_scan_queue_depth 0$/m);
+  });
+
+  it("exits after the judgement, before the record's prompt: the call went on, and its record is the same as if judged on the main thread", async () => {
+    const body = chat({}, `${'v '.repeat(2_000)} __scan_exit_before_stored__ mail jane.doe@example.com, call 4111 1111 1111 1111`);
+    const inThread = await startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '0', AUDIT_HASH_KEY: HASH_KEY } });
+    try {
+      const a = await send(inThread, body);
+      const b = await send(h, body);
+      expect(b.status).toBe(200);
+      expect(b.decision).toBe('redact');
+      expect(b.forwarded).toBe(a.forwarded);
+      expect(b.record).toEqual(a.record);
+      expect(b.record.prompt).not.toContain('jane.doe@example.com');
+    } finally {
+      await inThread.close();
+    }
+    // A new worker takes the next call.
+    const next = await send(h, chat({}, `${'u '.repeat(2_000)} mail jane.doe@example.com`));
+    expect(next.forwarded).toContain('[REDACTED:email]');
   });
 });
 

@@ -11,6 +11,7 @@ import type { FilteredRoute } from '../../openai/routes.js';
 import { estimateUsage, type Usage } from '../../openai/usage.js';
 import { headerValue, saneRequestId } from '../headers.js';
 import { storedText } from '../../audit/stored-text.js';
+import type { StoredPrompt } from '../../scan/judge-request.js';
 
 const DECISION_RANK: Record<Decision, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
@@ -44,15 +45,18 @@ export class Call {
 
   policy: CallPolicy | null = null;
   decision: Decision = 'allow';
+  /** The segments of a request judged on this thread (those judged in a scan worker stay there). */
   inputSegments: readonly Segment[] = [];
+  /** The prompt as seen, for a usage estimate; default: the segments rendered. */
+  inputText: (() => string) | null = null;
   /**
    * The prompt as the record keeps it, when it was built where the request was judged (a
    * scan worker, from the same segments, findings and storage rule); else built at finish.
    */
-  storedPrompt: string | null | undefined = undefined;
-  /** The stored prompt's whole length, when `storedPrompt` holds only what the record keeps of it. */
-  storedPromptChars: number | undefined = undefined;
+  storedPrompt: Promise<StoredPrompt> | undefined = undefined;
   inputFindings: readonly Finding[] = [];
+  /** The input findings as JSON text, when they came that way from a scan worker (`inputFindings` is then empty). */
+  inputFindingsJson: string | null = null;
   outputSegments: readonly Pick<Segment, 'text' | 'role' | 'kind'>[] = [];
   outputFindings: readonly Finding[] = [];
   unscanned: string[] = [];
@@ -104,10 +108,11 @@ export class Call {
     if (this.pending) await this.pending;
     const finished = completing || res.writableFinished;
     const storage = this.policy?.storage ?? { prompt: 'full' as StorageMode, response: 'full' as StorageMode };
+    const stored = this.storedPrompt === undefined ? undefined : await this.storedPrompt;
     const prompt = !this.route
       ? null
-      : this.storedPrompt !== undefined
-        ? this.storedPrompt
+      : stored !== undefined
+        ? stored.text
         : storedText(this.inputSegments, this.inputFindings, storage.prompt, renderSegments);
     const responseText = this.expectsOutput
       ? storedText(this.outputSegments, this.outputFindings, storage.response, renderText)
@@ -115,7 +120,7 @@ export class Call {
     if (!this.usage && this.route && this.upstreamStatus !== null && this.upstreamStatus < 400) {
       // No usage from the upstream (or the stream was cut): count what was seen.
       this.usage = await estimateUsage(
-        renderSegments(this.inputSegments),
+        this.inputText ? this.inputText() : renderSegments(this.inputSegments),
         this.expectsOutput ? renderText(this.outputSegments) : null,
       );
       this.usageSource = 'estimated';
@@ -145,7 +150,7 @@ export class Call {
       upstreamRequestId: this.upstreamRequestId,
       params: this.params,
       prompt: prompt === null ? null : prompt,
-      ...(this.storedPrompt !== undefined && this.storedPromptChars !== undefined ? { promptChars: this.storedPromptChars } : {}),
+      ...(stored?.chars !== undefined ? { promptChars: stored.chars } : {}),
       promptStorage: storage.prompt,
       response: responseText,
       responseStorage: storage.response,
@@ -157,6 +162,7 @@ export class Call {
       usageSource: this.usage ? this.usageSource : null,
       decision: this.decision,
       findings,
+      ...(this.inputFindingsJson !== null ? { findingsJson: this.inputFindingsJson } : {}),
       policyVersion: this.policy?.version ?? null,
       filterMs: this.route ? this.filterMs : null,
       retries: this.retries,

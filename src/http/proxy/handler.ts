@@ -159,7 +159,7 @@ export function createProxyHandler(ctx: AppContext) {
     });
     proxyReq.on('response', (proxyRes) => onResponse(st, req, res, proxyRes));
     proxyReq.on('error', (err) => onError(st, req, res, err));
-    proxyReq.end(st.body ?? undefined);
+    sendBody(proxyReq, st.body);
   }
 
   function onResponse(st: Inflight, req: IncomingMessage, res: ServerResponse, proxyRes: IncomingMessage): void {
@@ -208,6 +208,37 @@ export function createProxyHandler(ctx: AppContext) {
 }
 
 function ignore(): void {}
+
+/**
+ * Bodies larger than this go upstream in pieces of this size, each once the previous one
+ * is out: one write of 4 MB holds the event loop for milliseconds (the kernel copies it
+ * all at once), pieces let other calls' work run in between.
+ */
+const BODY_PIECE_BYTES = 256 * 1024;
+
+/** Sends `body` (the bytes judged) and ends the upstream request. */
+function sendBody(proxyReq: http.ClientRequest, body: Buffer | null): void {
+  if (!body || body.length <= BODY_PIECE_BYTES) {
+    proxyReq.end(body ?? undefined);
+    return;
+  }
+  let at = 0;
+  const next = (): void => {
+    while (!proxyReq.destroyed) {
+      const piece = body.subarray(at, at + BODY_PIECE_BYTES);
+      at += piece.length;
+      if (at >= body.length) {
+        proxyReq.end(piece);
+        return;
+      }
+      if (!proxyReq.write(piece)) {
+        proxyReq.once('drain', next);
+        return;
+      }
+    }
+  };
+  next();
+}
 
 function disarm(st: Inflight): void {
   if (st.timer) clearTimeout(st.timer);
@@ -288,14 +319,15 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
     call.policy = ctx.policies.forCall(call);
     return call.policy;
   });
-  call.inputSegments = judgement.segments;
+  call.inputSegments = judgement.segments ?? [];
+  call.inputText = judgement.inputText;
   call.storedPrompt = judgement.storedPrompt;
-  call.storedPromptChars = judgement.storedPromptChars;
   call.unscanned = judgement.unscanned;
   const verdict = judgement.verdict;
   if (verdict) {
     call.filterMs += verdict.ms;
     call.inputFindings = verdict.findings;
+    call.inputFindingsJson = judgement.findingsJson ?? null;
     call.raiseDecision(verdict.decision);
     if (verdict.decision === 'block') {
       throw new SidecarError(

@@ -57,8 +57,22 @@ describe('ScanPool', () => {
     const inWorker = await scanRequest({ pool, minBytes: 1, hash: matchHasher(KEY) }, 'chat.completions', body(text), choose);
     const inThread = await scanRequest({ pool: null, minBytes: 1, hash: matchHasher(KEY) }, 'chat.completions', body(text), choose);
     expect(pool.stats()).toMatchObject({ judged: 1, inline: 0, failed: 0 });
-    const strip = (j: typeof inWorker.judgement) => ({ ...j, verdict: j.verdict && { ...j.verdict, ms: 0 }, storedPrompt: undefined });
+    // The segments stay in the worker; the prompt text for a usage estimate comes back.
+    expect(inWorker.judgement.segments).toBeNull();
+    expect(inThread.judgement.segments).not.toBeNull();
+    // The findings come back as JSON text.
+    expect(inWorker.judgement.verdict?.findings).toEqual([]);
+    expect(JSON.parse(inWorker.judgement.findingsJson!)).toEqual(JSON.parse(JSON.stringify(inThread.judgement.verdict?.findings)));
+    const strip = (j: typeof inWorker.judgement) => ({
+      ...j,
+      segments: null,
+      inputText: j.inputText(),
+      verdict: j.verdict && { ...j.verdict, ms: 0, findings: [] },
+      storedPrompt: undefined,
+      findingsJson: undefined,
+    });
     expect(strip(inWorker.judgement)).toEqual(strip(inThread.judgement));
+    expect(inWorker.judgement.inputText()).toContain(text);
     expect(inWorker.judgement.verdict?.decision).toBe('redact');
     expect(inWorker.judgement.forward?.toString()).toContain('[REDACTED:email]');
   });
