@@ -44,7 +44,8 @@ function compileProblem(pattern: string, flags = ''): string | null {
 }
 
 function create(opts: RegexOptions): SyncScanner {
-  const re = compileScanner(opts.pattern, opts.flags);
+  // Only whole matches are reported: no group offsets needed.
+  const re = compileScanner(opts.pattern, opts.flags, { indices: false });
   const flags = opts.flags ?? '';
   const prefixes = PrefixMatcher.of([{ pattern: opts.pattern, ignoreCase: flags.includes('i'), dotAll: flags.includes('s') }]);
   const scanner: SyncScanner = {

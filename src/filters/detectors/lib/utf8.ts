@@ -123,13 +123,19 @@ interface StringText {
 }
 
 /**
+ * Whether `text` has no lone surrogate, found once per synchronous run: the check reads the
+ * whole text, and every RE2 pattern of an evaluation asks it of the same one.
+ */
+const isWellFormed: (text: string) => boolean = sharedPerRun((text) => (text as unknown as StringText).isWellFormed());
+
+/**
  * Calls `visit` for every non-empty match of `re` (global, compiled by compileScanner) in
  * `text`, left to right, exactly as forEachMatch walks the string: an empty match advances
  * by one code point. A well-formed text is scanned as UTF-8 bytes; one with a lone surrogate
  * (which the encoder would replace, changing what an empty match skips) as a string.
  */
 export function forEachRe2Match(re: RE2, text: string, visit: (match: Re2Match) => void): void {
-  if (!(text as unknown as StringText).isWellFormed()) {
+  if (!isWellFormed(text)) {
     forEachMatch(re, text, (m) => {
       visit({ start: m.index, end: m.index + m[0].length, group: (index) => groupSpan(m, index) });
     });
