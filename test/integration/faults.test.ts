@@ -1,5 +1,6 @@
 // Upstream faults and client behaviour: unreachable gateway (502), hanging gateway (504),
 // client abort mid-stream, oversized body (413), each answered and recorded.
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -53,6 +54,27 @@ describe('upstream faults', () => {
     const res = await post({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(5000) }] });
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('request_too_large');
+    await h.flush();
+    const rec = (await (await h.admin('/audit/requests?limit=1')).json()).items[0];
+    expect(rec).toMatchObject({ status: 413, errorCode: 'request_too_large' });
+  });
+
+  it('answers 413 request_too_large to an oversized chunked upload (no declared length)', async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${h.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      // 64 KB in pieces, far past the 1,000-byte limit, the way a streaming client uploads.
+      req.write(`{"model":"m","messages":[{"role":"user","content":"`);
+      for (let i = 0; i < 64; i++) req.write('x'.repeat(1024));
+      req.end('"}]}');
+    });
+    expect(status).toBe(413);
+    expect(JSON.parse(body).error.code).toBe('request_too_large');
     await h.flush();
     const rec = (await (await h.admin('/audit/requests?limit=1')).json()).items[0];
     expect(rec).toMatchObject({ status: 413, errorCode: 'request_too_large' });

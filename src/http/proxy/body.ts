@@ -12,18 +12,21 @@ import { SidecarError } from '../../errors.js';
 const PREALLOCATE_BYTES = 64 * 1024;
 
 /**
- * The whole body. Rejects with `request_too_large` (the request is then destroyed, as
- * its upload is not read any further), or with the stream's error when it fails or closes
- * before its end. Plain listeners: an async iterator costs promises and an end-of-stream
- * watcher per call, on every call.
+ * The whole body. Rejects with `request_too_large` as soon as the body crosses the limit
+ * (the rest of the upload is then read and dropped, never kept: the caller answers 413 and
+ * closes the connection; destroying the request here would reset the socket before the
+ * 413 is out), or with the stream's error when it fails or closes before its end. Plain
+ * listeners: an async iterator costs promises and an end-of-stream watcher per call.
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
   if (req.destroyed) return Promise.reject(closedEarly());
   return new Promise((resolve, reject) => {
-    // Without Transfer-Encoding the HTTP parser delivers at most Content-Length bytes.
-    let whole = req.headers['transfer-encoding'] === undefined && Number.isInteger(declared) && declared >= PREALLOCATE_BYTES ? Buffer.allocUnsafeSlow(declared) : null;
+    // Without Transfer-Encoding the HTTP parser delivers at most Content-Length bytes. The
+    // buffer is allocated when the first bytes arrive, not on the declaration alone.
+    const preallocate = req.headers['transfer-encoding'] === undefined && Number.isInteger(declared) && declared >= PREALLOCATE_BYTES;
+    let whole: Buffer | null = null;
     const chunks: Buffer[] = [];
     let size = 0;
     const settle = (err: Error | null, body?: Buffer): void => {
@@ -37,9 +40,10 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     const onData = (chunk: Buffer): void => {
       if (size + chunk.length > maxBytes) {
         settle(tooLarge(maxBytes));
-        req.destroy();
+        req.resume(); // drop the rest of the upload
         return;
       }
+      if (preallocate && whole === null && size === 0 && chunks.length === 0) whole = Buffer.allocUnsafeSlow(declared);
       if (whole && size + chunk.length > whole.length) {
         chunks.push(whole.subarray(0, size)); // more than declared after all: collect as chunks
         whole = null;

@@ -121,7 +121,8 @@ export function createProxyHandler(ctx: AppContext) {
       if (err instanceof SidecarError && err.code === 'request_too_large') {
         // Stop reading the rest of an oversized upload: close once the 413 is out.
         res.setHeader('connection', 'close');
-        res.once('finish', () => req.socket.destroy());
+        const socket = req.socket;
+        res.once('finish', () => socket?.destroy());
       }
     }
   };
