@@ -52,4 +52,9 @@ export interface AppContext {
   /** This replica: its id, and the schema its records and policies live in. */
   readonly replica: { readonly id: string; readonly scope: string };
   readonly tokens: { readonly admin: readonly string[]; readonly auditor: readonly string[] };
+  /**
+   * Records of finished calls still being built (a token estimate or a scan worker's
+   * stored prompt can be outstanding): shutdown waits for them before the audit log closes.
+   */
+  readonly recording?: Set<Promise<void>>;
 }

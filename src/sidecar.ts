@@ -229,6 +229,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     hashMatch: matchHasher(key),
     scanPool,
     tokens: { admin: config.admin.adminTokens ?? [generatedAdminToken!], auditor: config.admin.auditorTokens },
+    recording: new Set(),
   };
   const apps = buildApp(ctx);
   const proxyServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, apps.proxy);
@@ -259,8 +260,10 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
         await Promise.all([proxyClosed, new Promise<void>((r) => adminServer.close(() => r()))]);
         clearTimeout(grace);
         await scanPool?.close();
-        // Records of the last calls are written by their 'close' handlers: let them land.
+        // Records of the last calls are written by their 'close' handlers: let them land,
+        // with those still being built (a token estimate, a worker's stored prompt).
         await new Promise((r) => setImmediate(r));
+        await Promise.race([Promise.all(ctx.recording!), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await audit.close(10_000);
         await retention?.stop();
         ctx.upstream?.agent.destroy();

@@ -1,5 +1,6 @@
 // Token usage as the record keeps it, read from either usage shape (chat/completions:
 // prompt/completion tokens; responses: input/output tokens).
+import { TokenCounter } from './token-counter.js';
 
 export interface Usage {
   readonly promptTokens: number | null;
@@ -32,19 +33,35 @@ export function readUsage(raw: unknown): Usage | null {
 }
 
 type Counter = (text: string) => number;
-let counter: Promise<Counter> | null = null;
 
-/** The o200k tokenizer, loaded on first use (about 300 ms) and kept. */
-export function loadTokenizer(): Promise<Counter> {
-  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => (text: string) => m.countTokens(text));
-  return counter;
+const counter = new TokenCounter();
+let inThread: Promise<Counter> | null = null;
+
+/** Starts the token counter's worker and resolves once it counts (about 300 ms the first time). */
+export async function loadTokenizer(): Promise<void> {
+  await counter.count(['']);
+}
+
+/** The o200k tokenizer in this thread: only for when the worker cannot count. */
+function countInThread(): Promise<Counter> {
+  inThread ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => (text: string) => m.countTokens(text));
+  return inThread;
 }
 
 /** An estimate for a call whose upstream sent no usage: o200k counts of what was seen. */
 export async function estimateUsage(promptText: string | null, completionText: string | null): Promise<Usage> {
-  const count = await loadTokenizer();
-  const prompt = promptText ? count(promptText) : 0;
-  const completion = completionText === null ? null : count(completionText);
+  const texts = [promptText || null, completionText];
+  let counts: (number | null)[];
+  try {
+    counts = await counter.count(texts);
+  } catch {
+    // The worker failed (it starts again on the next count): count here rather than
+    // leave the record without usage.
+    const count = await countInThread();
+    counts = texts.map((t) => (t === null ? null : count(t)));
+  }
+  const prompt = counts[0] ?? 0;
+  const completion = counts[1] ?? null;
   return {
     promptTokens: prompt,
     completionTokens: completion,

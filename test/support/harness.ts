@@ -115,6 +115,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     async flush() {
       // Let 'close' handlers of finished responses run, then drain the writer.
       await new Promise((r) => setTimeout(r, 20));
+      await Promise.all(sidecar.ctx.recording ?? []);
       await sidecar.ctx.audit.drain(10_000);
     },
     async close() {

@@ -377,7 +377,18 @@ function callLog(ctx: AppContext): AppContext['logger'] {
   return log;
 }
 
-async function record(ctx: AppContext, call: Call, res: ServerResponse, completing = false): Promise<void> {
+/** Builds and writes the call's record; shutdown waits for it (ctx.recording). */
+function record(ctx: AppContext, call: Call, res: ServerResponse, completing = false): Promise<void> {
+  const done = writeRecord(ctx, call, res, completing);
+  const pending = ctx.recording;
+  if (pending) {
+    pending.add(done);
+    void done.finally(() => pending.delete(done));
+  }
+  return done;
+}
+
+async function writeRecord(ctx: AppContext, call: Call, res: ServerResponse, completing: boolean): Promise<void> {
   try {
     const rec = await call.finish(res, ctx.config.audit.maxTextChars, completing);
     if (!rec) return;
