@@ -14,9 +14,9 @@
 // fails for any reason is reported as such and the caller chains the record itself.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ChainPosition } from '../chain.js';
 import type { AuditRecord } from '../record.js';
+import { WorkerJobs } from '../../worker-jobs.js';
 import { TEXT_COLUMNS, type ShipRow } from './ship-row.js';
 
 export interface ChainJob {
@@ -49,25 +49,16 @@ export interface ChainedEntry {
   readonly position: ChainPosition;
 }
 
-interface PendingJob {
-  readonly resolve: (reply: ChainReply & { ok: true }) => void;
-  readonly reject: (err: Error) => void;
-}
-
 /** Text characters (prompt plus response) from which a record is chained in the worker. */
 export const DEFAULT_BIG_RECORD_CHARS = 128 * 1024;
 /** Spool lines of at least this many bytes are parsed in the worker. */
 export const BIG_LINE_BYTES = 128 * 1024;
 
 export class ChainOffload {
-  readonly #url: URL;
-  #worker: Worker | null = null;
-  readonly #jobs = new Map<number, PendingJob>();
-  #nextId = 1;
-  #closed = false;
+  readonly #jobs: WorkerJobs<OffloadJob, ChainReply>;
 
   private constructor(url: URL) {
-    this.#url = url;
+    this.#jobs = new WorkerJobs(url, 'chain worker');
   }
 
   /** Null when the worker script is missing (a source checkout not built): records are chained on this thread. */
@@ -86,7 +77,7 @@ export class ChainOffload {
       response: head(record.response, maxTextChars),
       responseChars: record.responseChars ?? record.response?.length,
     };
-    const reply = await this.#run((id) => ({ type: 'chain', id, record: sent, maxTextChars, chainId, position }), []);
+    const reply = await this.#jobs.run((id) => ({ type: 'chain', id, record: sent, maxTextChars, chainId, position }), []);
     if (!('entry' in reply)) throw new Error('chain worker: unexpected reply');
     const entry = Buffer.from(reply.entry.buffer, reply.entry.byteOffset, reply.entry.byteLength);
     return { entry, position: { seq: reply.seq, hash: reply.hash } };
@@ -99,7 +90,7 @@ export class ChainOffload {
    */
   async decode(line: Buffer, textAsBytes: boolean): Promise<ShipRow | null> {
     const copy = new Uint8Array(line);
-    const reply = await this.#run((id) => ({ type: 'decode', id, line: copy, textAsBytes }), [copy.buffer]);
+    const reply = await this.#jobs.run((id) => ({ type: 'decode', id, line: copy, textAsBytes }), [copy.buffer]);
     if (!('row' in reply)) throw new Error('chain worker: unexpected reply');
     const row = reply.row;
     if (row === null) return null;
@@ -110,63 +101,8 @@ export class ChainOffload {
     return row as ShipRow;
   }
 
-  #run(job: (id: number) => OffloadJob, transfer: ArrayBuffer[]): Promise<ChainReply & { ok: true }> {
-    if (this.#closed) return Promise.reject(new Error('chain worker closed'));
-    return new Promise((resolve, reject) => {
-      const id = this.#nextId++;
-      const worker = this.#ensureWorker();
-      this.#jobs.set(id, { resolve, reject });
-      // Held open while a job is out, so an exit never loses a record.
-      worker.ref();
-      try {
-        worker.postMessage(job(id), transfer);
-      } catch (err) {
-        this.#settled(id);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    const worker = this.#worker;
-    this.#worker = null;
-    this.#failAll(new Error('chain worker closed'));
-    await worker?.terminate();
-  }
-
-  #ensureWorker(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(this.#url, { name: 'audit-chain' });
-    worker.unref();
-    this.#worker = worker;
-    worker.on('message', (reply: ChainReply) => {
-      const job = this.#settled(reply.id);
-      if (!job) return;
-      if (!reply.ok) return job.reject(new Error(reply.message));
-      job.resolve(reply);
-    });
-    const lost = (why: string) => {
-      if (this.#worker !== worker) return;
-      this.#worker = null;
-      this.#failAll(new Error(why));
-    };
-    worker.on('error', (err) => lost(`chain worker crashed: ${err.message}`));
-    worker.on('exit', (code) => lost(`chain worker exited (${code})`));
-    return worker;
-  }
-
-  #settled(id: number): PendingJob | undefined {
-    const job = this.#jobs.get(id);
-    this.#jobs.delete(id);
-    if (this.#jobs.size === 0) this.#worker?.unref();
-    return job;
-  }
-
-  #failAll(err: Error): void {
-    const jobs = [...this.#jobs.values()];
-    this.#jobs.clear();
-    for (const job of jobs) job.reject(err);
+  close(): Promise<void> {
+    return this.#jobs.close();
   }
 }
 
