@@ -1,20 +1,22 @@
-// `node dist/bench/engine-loop.js [--keywords N] [--runs R] [--fingerprint]`: the engine part
+// `node dist/bench/engine-loop.js [--keywords N] [--runs R] [--fingerprint] [--share]`: the engine part
 // of figure 3 on its own, for working on the engine. Runs evaluate over the 4 MB document
 // (bundled policies, the banned-terms list grown to N terms) R times and prints the median
 // and best wall time, the CPU time per run (process.cpuUsage) and the median of each check.
 // --fingerprint instead prints a digest of what the engine finds (findings, locations,
 // redactions; no timings) on the document and on variants of it (upper case, invisible
 // characters, full-width and look-alike letters), so two builds can be compared for
-// identical results.
+// identical results. --share runs the rules on two threads, as a scan worker does with its
+// rule helper (wall time is then the figure; CPU time is this thread's only).
 import { createHash, createHmac } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { evaluateSync, type Evaluation } from '../src/filters/engine.js';
+import { evaluate, evaluateSync, type Evaluation, type RuleSharer } from '../src/filters/engine.js';
 import type { Segment } from '../src/filters/types.js';
 import { extractRequest } from '../src/openai/extract-request.js';
 import { compilePolicy } from '../src/policy/index.js';
+import { RuleHelper } from '../src/scan/rule-helper.js';
 import { documentChat, mixedText, rng, wordsOf } from './lib/corpus.js';
 import { BIG_PROMPT_BYTES, growBannedList } from './lib/setup.js';
 
@@ -23,11 +25,13 @@ const { values } = parseArgs({
     keywords: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '15' },
     fingerprint: { type: 'boolean', default: false },
+    share: { type: 'boolean', default: false },
   },
 });
 
 const text = mixedText(BIG_PROMPT_BYTES - 1024);
 const dir = mkdtempSync(join(tmpdir(), 'engine-loop-'));
+let helper: RuleHelper | null = null;
 try {
   cpSync(new URL('../../policies', import.meta.url), dir, { recursive: true });
   growBannedList(join(dir, 'lists', 'banned.txt'), Number(values.keywords), wordsOf(text));
@@ -49,11 +53,22 @@ try {
   const hash = (m: string): string => createHmac('sha256', key).update(m).digest('hex').slice(0, 16);
   const segmentsOf = (t: string): readonly Segment[] =>
     extractRequest('chat.completions', JSON.parse(documentChat(t).toString('utf8')) as Record<string, unknown>).segments;
-  const run = (segments: readonly Segment[]): Evaluation => evaluateSync(policy.rules, segments, 'input', { hash });
+  let share: RuleSharer | undefined;
+  if (values.share) {
+    helper = RuleHelper.create({ policyDir: dir, env: {}, hashKey: key });
+    if (!helper) throw new Error('the rule helper is not built (npm run build)');
+    const texts = [{ name: policy.name, file: 'default.yaml', text: yaml, contentHash: policy.contentHash }];
+    helper.warm(texts);
+    share = helper.sharer(texts, policy.rules.map((_, i) => [0, i] as const));
+    // Until the helper has compiled, the worker runs every rule itself: wait for that.
+    for (let i = 0; i < 20; i++) await evaluate(policy.rules, [{ path: [], kind: 'text', role: null, text: 'x'.repeat(200_000) }], 'input', { hash, share });
+  }
+  const run = (segments: readonly Segment[]): Evaluation | Promise<Evaluation> =>
+    share ? evaluate(policy.rules, segments, 'input', { hash, share }) : evaluateSync(policy.rules, segments, 'input', { hash });
 
   if (values.fingerprint) {
     for (const [name, variant] of variants(text)) {
-      const ev = run(segmentsOf(variant));
+      const ev = await run(segmentsOf(variant));
       const { findings, redactions, decision, blockedBy } = ev;
       const digest = createHash('sha256').update(JSON.stringify({ findings, redactions, decision, blockedBy })).digest('hex').slice(0, 16);
       const counts = findings.map((f) => `${f.detector} ${f.count}`).join(', ');
@@ -61,14 +76,14 @@ try {
     }
   } else {
     const segments = segmentsOf(text);
-    run(segments);
+    await run(segments);
     const wall: number[] = [];
     const cpu: number[] = [];
     const perCheck = new Map<string, number[]>();
     for (let i = 0; i < Number(values.runs); i++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const ev = run(segments);
+      const ev = await run(segments);
       wall.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
@@ -86,6 +101,7 @@ try {
     process.stdout.write(`${checks.map(([d, m]) => `${d} ${f(m)}`).join(', ')}; sum ${f(checks.reduce((s, c) => s + c[1], 0))}\n`);
   }
 } finally {
+  await helper?.close();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -31,6 +31,7 @@ const FIGURES: Readonly<Record<string, readonly Figure[]>> = {
   throughput: [throughput],
   scan: [scanEngine, scanEndToEnd],
   engine: [scanEngine],
+  'scan-e2e': [scanEndToEnd],
   contention: [contention],
   streaming: [streamingTtfb, streamingMemory],
   ingest: [ingest],

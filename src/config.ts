@@ -69,6 +69,8 @@ const envSchema = z.object({
   SCAN_QUEUE_MAX: z.coerce.number().int().min(0).default(64),
   /** Time a worker may spend on one request; past it the call fails closed (503 scan_timeout). */
   SCAN_TIMEOUT_MS: z.coerce.number().int().min(1000, 'must be at least 1000').default(60_000),
+  /** Each scan worker runs a big body's rules on two threads. Default: on with 2 or more cores. */
+  SCAN_SHARE_RULES: z.stringbool().optional(),
 });
 
 export interface Config {
@@ -106,6 +108,8 @@ export interface Config {
     readonly minBytes: number;
     readonly queueMax: number;
     readonly timeoutMs: number;
+    /** A scan worker shares a big body's rules with a helper thread. */
+    readonly shareRules: boolean;
   };
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
@@ -181,6 +185,7 @@ export function loadConfig(
       minBytes: e.SCAN_WORKER_MIN_BYTES,
       queueMax: e.SCAN_QUEUE_MAX,
       timeoutMs: e.SCAN_TIMEOUT_MS,
+      shareRules: e.SCAN_SHARE_RULES ?? availableParallelism() >= 2,
     },
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

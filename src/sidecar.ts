@@ -211,7 +211,7 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     queueMax: config.scan.queueMax,
     timeoutMs: config.scan.timeoutMs,
     registry,
-    init: { policyDir: registry.dir, env: config.env, hashKey: key, maxTextChars: config.audit.maxTextChars },
+    init: { policyDir: registry.dir, env: config.env, hashKey: key, maxTextChars: config.audit.maxTextChars, shareRules: config.scan.shareRules },
     logger,
     workerUrl: overrides.scanWorkerUrl,
   });

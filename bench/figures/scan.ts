@@ -1,13 +1,15 @@
 // Figure 3: a 4 MB prompt under the bundled rules (secrets, PII, IPs, regex) plus a keyword
 // list of 10 to 100,000 terms. In-process: compilePolicy + evaluate on the parent's own
-// thread. End to end: the same 4 MB document sent through the proxy (1,000 keywords) and
+// thread, then the same shared with a rule helper thread as a scan worker does. End to end: the same 4 MB document sent through the proxy (1,000 keywords) and
 // directly, interleaved.
 import { createHmac } from 'node:crypto';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate, type Evaluation } from '../../src/filters/engine.js';
+import { evaluate, type Evaluation, type RuleSharer } from '../../src/filters/engine.js';
+import type { CompiledRule, Segment } from '../../src/filters/types.js';
 import { extractRequest } from '../../src/openai/extract-request.js';
 import { compilePolicy } from '../../src/policy/index.js';
+import { RuleHelper } from '../../src/scan/rule-helper.js';
 import { AUTH, CHAT_PATH, type BenchContext } from '../lib/context.js';
 import { documentChat } from '../lib/corpus.js';
 import type { BenchRequest, Client } from '../lib/http-load.js';
@@ -50,13 +52,14 @@ export async function scanEngine(b: BenchContext): Promise<void> {
       kw.push(ev.timings.find((t) => t.detector === 'keywords')?.ms ?? Number.NaN);
     }
     results.push({ n, evalMs: median(times), bestMs: Math.min(...times), keywordMs: median(kw), compileMs, ev: ev! });
+    const shared = await twoThreads(policy.rules, segments, { name: policy.name, text, contentHash: policy.contentHash, dir, key }, hash);
     b.report.add({
-      figure: `3. engine: 4 MB, bundled rules + ${int(n)} keywords, median (best) of ${RUNS}`,
+      figure: `3. engine: 4 MB, bundled rules + ${int(n)} keywords, median (best) of ${RUNS}: one thread; two (scan worker + helper)`,
       direct: '—',
-      sidecar: `${ms(median(times))} (${ms(Math.min(...times))}); keywords rule ${ms(median(kw))}`,
-      diff: `compile ${ms(compileMs)}`,
+      sidecar: `${ms(median(times))} (${ms(Math.min(...times))}); ${ms(median(shared))} (${ms(Math.min(...shared))})`,
+      diff: `compile ${ms(compileMs)}; keywords rule ${ms(median(kw))}`,
       goal: `≤ ${GOAL_MS} ms`,
-      met: median(times) <= GOAL_MS,
+      met: median(shared) <= GOAL_MS,
     });
   }
   const evals = results.map((r) => r.bestMs);
@@ -74,6 +77,45 @@ export async function scanEngine(b: BenchContext): Promise<void> {
   const found = ref.ev.findings.map((f) => `${f.detector} ${f.count}`).join(', ');
   const slow = [...ref.ev.timings].sort((x, y) => y.ms - x.ms).slice(0, 5).map((t) => `${t.detector} ${ms(t.ms)}`).join(', ');
   b.report.note(`figure 3: the 4 MB document gives decision ${ref.ev.decision}; findings ${found}; slowest checks ${slow}`);
+}
+
+/**
+ * The same evaluation shared with a rule helper thread, as a scan worker runs it: wall
+ * times of RUNS runs, after warm-up runs until the helper has compiled and takes rules.
+ */
+async function twoThreads(
+  rules: readonly CompiledRule[],
+  segments: readonly Segment[],
+  p: { name: string; text: string; contentHash: string; dir: string; key: string },
+  hash: (m: string) => string,
+): Promise<number[]> {
+  const helper = RuleHelper.create({ policyDir: p.dir, env: {}, hashKey: p.key });
+  if (!helper) throw new Error('the rule helper is not built (npm run build)');
+  try {
+    const texts = [{ name: p.name, file: 'default.yaml', text: p.text, contentHash: p.contentHash }];
+    helper.warm(texts);
+    const inner = helper.sharer(texts, rules.map((_, i) => [0, i] as const));
+    let took = 0;
+    const share: RuleSharer = {
+      minChars: inner.minChars,
+      run: async (...args) => {
+        const checks = await inner.run(...args);
+        took += checks.size;
+        return checks;
+      },
+    };
+    for (let i = 0; i < 50 && took === 0; i++) await evaluate(rules, segments, 'input', { hash, share });
+    if (took === 0) throw new Error('the rule helper took no rule in 50 runs');
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      await evaluate(rules, segments, 'input', { hash, share });
+      times.push(performance.now() - t0);
+    }
+    return times;
+  } finally {
+    await helper.close();
+  }
 }
 
 export async function scanEndToEnd(b: BenchContext): Promise<void> {

@@ -7,6 +7,7 @@ import { blockingRules, decide } from './decision.js';
 import { mergeSpans, redactionLabel } from './redact.js';
 import type { RedactionSpan } from './redact.js';
 import type { CompiledRule, Decision, Finding, Phase, Segment, SyncScanner } from './types.js';
+import type { SyncCheck } from './checks.js';
 
 export type { CheckTiming, HashFn } from './checks.js';
 
@@ -36,6 +37,26 @@ export interface EvaluateOptions {
   readonly signal?: AbortSignal;
   /** Time allowed to each async check; none when omitted. */
   readonly timeoutMs?: number;
+  /** Another thread that can run some of the sync rules while this one runs the rest. */
+  readonly share?: RuleSharer;
+}
+
+/**
+ * Another thread with the same compiled rules. Both threads take the sync rules of an
+ * evaluation one at a time, in the order given, from a shared counter (`claim[0]`, the
+ * next position to take), so whichever thread is free takes the next rule: no rule runs
+ * twice, and neither thread waits while rules are left.
+ */
+export interface RuleSharer {
+  /** Below this many characters (all segments together) sharing costs more than it saves. */
+  readonly minChars: number;
+  /**
+   * Starts the other thread on `order` (indexes into the evaluation's rules), taking
+   * positions from `claim` as this thread does. Resolves with the checks it ran, by rule
+   * index. Rejects when it cannot run them: this thread then runs every rule it has no
+   * check for, so a failed helper costs time, never a rule.
+   */
+  run(order: readonly number[], texts: readonly string[], phase: Phase, claim: Int32Array): Promise<ReadonlyMap<number, SyncCheck>>;
 }
 
 /** Segments are joined with this before an async (whole-text) check. */
@@ -73,8 +94,18 @@ export function evaluate(
   phase: Phase,
   opts: EvaluateOptions,
 ): Promise<Evaluation> {
+  if (opts.share && worthSharing(rules, segments, phase, opts.share)) return evaluateWithAsync(rules, segments, phase, opts);
   if (!hasAsyncRules(rules, phase)) return Promise.resolve(evaluateSync(rules, segments, phase, opts));
   return evaluateWithAsync(rules, segments, phase, opts);
+}
+
+function worthSharing(rules: readonly CompiledRule[], segments: readonly Segment[], phase: Phase, share: RuleSharer): boolean {
+  let sync = 0;
+  for (const rule of rules) if (rule.scanner.kind === 'sync' && rule.phases.includes(phase)) sync++;
+  if (sync < 2) return false;
+  let chars = 0;
+  for (const segment of segments) chars += segment.text.length;
+  return chars >= share.minChars;
 }
 
 /**
@@ -89,7 +120,7 @@ export function evaluateSync(
 ): Evaluation {
   const started = performance.now();
   const collector = new Collector(segments.length);
-  const hash = memoized(opts.hash);
+  const hash = memoizeHash(opts.hash);
   for (let index = 0; index < rules.length; index++) {
     const rule = rules[index] as CompiledRule;
     if (!rule.phases.includes(phase)) continue;
@@ -117,15 +148,82 @@ async function evaluateWithAsync(
     if (rule.scanner.kind !== 'async' || !rule.phases.includes(phase) || text.length === 0) return;
     pending.push(runAsyncCheck(rule, rule.scanner, text, phase, opts).then((check) => collector.record(index, rule, check)));
   });
-  const hash = memoized(opts.hash);
-  rules.forEach((rule, index) => {
-    if (rule.scanner.kind === 'sync' && rule.phases.includes(phase)) {
-      collector.runSync(index, rule, rule.scanner, segments, phase, hash);
-    }
-  });
+  const hash = memoizeHash(opts.hash);
+  if (opts.share && worthSharing(rules, segments, phase, opts.share)) {
+    await runShared(collector, rules, segments, phase, hash, opts.share);
+  } else {
+    rules.forEach((rule, index) => {
+      if (rule.scanner.kind === 'sync' && rule.phases.includes(phase)) {
+        collector.runSync(index, rule, rule.scanner, segments, phase, hash);
+      }
+    });
+  }
   // runAsyncCheck never rejects: failures are findings.
   await Promise.all(pending);
   return collector.finish(performance.now() - started);
+}
+
+/**
+ * Relative cost of a detector's scan per character, measured on a mixed 4 MB document
+ * (bench/engine-loop.ts). Shared rules are taken costliest first, so the last ones taken
+ * are short and the two threads finish close together.
+ */
+const SCAN_COST: Readonly<Record<string, number>> = {
+  keywords: 30,
+  phone: 20,
+  regex: 14,
+  secret: 12,
+  credit_card: 9,
+  ssn: 5,
+  ip_address: 5,
+  cn_resident_id: 4,
+  iban: 3,
+  email: 2,
+};
+const DEFAULT_SCAN_COST = 10;
+
+function scanCost(rule: CompiledRule): number {
+  return SCAN_COST[rule.detector] ?? DEFAULT_SCAN_COST;
+}
+
+/**
+ * Runs the sync rules of `phase` on this thread and on `share`'s, each taking the next
+ * rule from a shared counter. Checks are pure functions of rule and text, so a check run
+ * on either thread is the same; the collector keeps them in rule order whatever thread
+ * ran them.
+ */
+async function runShared(
+  collector: Collector,
+  rules: readonly CompiledRule[],
+  segments: readonly Segment[],
+  phase: Phase,
+  hash: HashFn,
+  share: RuleSharer,
+): Promise<void> {
+  const order: number[] = [];
+  rules.forEach((rule, index) => {
+    if (rule.scanner.kind === 'sync' && rule.phases.includes(phase)) order.push(index);
+  });
+  order.sort((a, b) => scanCost(rules[b] as CompiledRule) - scanCost(rules[a] as CompiledRule) || a - b);
+  const claim = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  // A helper that fails is the same as one that took nothing: its rules run here.
+  const theirs = share.run(order, segments.map((s) => s.text), phase, claim).catch(() => null);
+  const ran = new Set<number>();
+  for (let at = Atomics.add(claim, 0, 1); at < order.length; at = Atomics.add(claim, 0, 1)) {
+    const index = order[at] as number;
+    const rule = rules[index] as CompiledRule;
+    collector.runSync(index, rule, rule.scanner as SyncScanner, segments, phase, hash);
+    ran.add(index);
+  }
+  // Every rule ran here (the helper was busy starting, say): its answer is not awaited.
+  const checks = ran.size === order.length ? null : await theirs;
+  for (const index of order) {
+    if (ran.has(index)) continue;
+    const rule = rules[index] as CompiledRule;
+    const check = checks?.get(index);
+    if (check) collector.addSync(index, rule, check);
+    else collector.runSync(index, rule, rule.scanner as SyncScanner, segments, phase, hash);
+  }
 }
 
 /**
@@ -133,7 +231,7 @@ async function evaluateWithAsync(
  * its input, and the same address or host name often recurs in a long text and is found by
  * several rules.
  */
-function memoized(hash: HashFn): HashFn {
+export function memoizeHash(hash: HashFn): HashFn {
   // Made on the first match: most evaluations of short texts find nothing to hash.
   let known: Map<string, string> | undefined;
   return (matched) => {
@@ -172,7 +270,11 @@ class Collector {
 
   /** Runs a sync check, records it, and keeps its spans when the rule redacts for real. */
   runSync(index: number, rule: CompiledRule, scanner: SyncScanner, segments: readonly Segment[], phase: Phase, hash: HashFn): void {
-    const check = runSyncCheck(rule, scanner, segments, phase, hash);
+    this.addSync(index, rule, runSyncCheck(rule, scanner, segments, phase, hash));
+  }
+
+  /** Records a sync check, run here or on another thread. */
+  addSync(index: number, rule: CompiledRule, check: SyncCheck): void {
     this.record(index, rule, check);
     if (!check.spans || rule.action !== 'redact' || rule.mode !== 'enforce') return;
     const label = redactionLabel(rule.detector);

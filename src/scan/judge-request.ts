@@ -6,7 +6,7 @@ import type { StorageMode } from '../audit/record.js';
 import { storedText } from '../audit/stored-text.js';
 import { SidecarError } from '../errors.js';
 import { evaluate } from '../filters/engine.js';
-import type { HashFn } from '../filters/engine.js';
+import type { HashFn, RuleSharer } from '../filters/engine.js';
 import { applyRedactions } from '../filters/redact.js';
 import type { CompiledRule, Decision, Finding, Segment } from '../filters/types.js';
 import { extractRequest, renderSegments, requestParams } from '../openai/extract-request.js';
@@ -118,6 +118,7 @@ export async function judgeRequest(
   body: Buffer,
   rules: readonly CompiledRule[],
   hash: HashFn,
+  share?: RuleSharer,
 ): Promise<Judgement> {
   const { json, head } = parsed;
   const { segments, unscanned } = extractRequest(route, json);
@@ -125,7 +126,7 @@ export async function judgeRequest(
   let changed = false;
   let verdict: Judgement['verdict'] = null;
   if (rules.length > 0) {
-    const ev = await evaluate(rules, segments, 'input', { hash, timeoutMs: INPUT_ASYNC_TIMEOUT_MS });
+    const ev = await evaluate(rules, segments, 'input', { hash, timeoutMs: INPUT_ASYNC_TIMEOUT_MS, ...(share ? { share } : {}) });
     verdict = { decision: ev.decision, findings: ev.findings, blockedBy: ev.blockedBy, ms: ev.ms };
     if (ev.decision === 'block') return { segments, inputText, unscanned, verdict, forward: null, stripUsageChunk: false };
     for (const r of ev.redactions) {

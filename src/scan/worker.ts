@@ -3,45 +3,24 @@
 // files as on the main thread) and kept while it is active; a compile whose content hash
 // differs from the main thread's (a list file changed in between) is never used: the body
 // goes back and the main thread judges it with the version it chose.
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CompiledRule } from '../filters/types.js';
 import type { FilteredRoute } from '../openai/routes.js';
-import { compilePolicy } from '../policy/index.js';
-import type { CompiledPolicy } from '../policy/index.js';
 import { judgeRequest, parseRequest, promptToStore } from './judge-request.js';
 import type { ParsedRequest } from './judge-request.js';
 import { matchHasher } from './match-hash.js';
-import type { FromWorker, PolicyText, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+import { PolicyCache } from './policy-cache.js';
+import { RuleHelper } from './rule-helper.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import { asBuffer, transferable } from './transfer.js';
-
-/** How much nicer than the main thread a scan runs (Linux nice steps). */
-const NICE_STEPS = 10;
 
 const port = parentPort;
 if (!port) throw new Error('scan worker: not started as a worker thread');
 const init = workerData as WorkerInit;
-lowerPriority();
-
-/**
- * On a busy machine the event loop, which serves every other call, must win the CPU over
- * a long scan: the scan only takes longer. Linux keeps a nice value per thread, and
- * setpriority() takes a thread id; elsewhere (or when refused) the scan keeps the normal
- * priority.
- */
-function lowerPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + NICE_STEPS));
-  } catch {
-    // Not Linux, or not allowed: nothing to do.
-  }
-}
+lowerThreadPriority();
 const hash = matchHasher(init.hashKey);
-
-/** Compiled versions by `file \0 contentHash`; null when the compile did not give that version. */
-const compiled = new Map<string, Promise<CompiledPolicy | null>>();
+const cache = new PolicyCache(init);
+const helper = init.shareRules ? RuleHelper.create(init) : null;
 
 interface Job {
   readonly route: FilteredRoute;
@@ -49,25 +28,6 @@ interface Job {
   readonly parsed: ParsedRequest;
 }
 const jobs = new Map<number, Job>();
-
-function keyOf(p: PolicyText): string {
-  return `${p.file}\u0000${p.contentHash}`;
-}
-
-function compile(p: PolicyText): Promise<CompiledPolicy | null> {
-  const key = keyOf(p);
-  let pending = compiled.get(key);
-  if (!pending) {
-    pending = compilePolicy(p.text, { fileName: p.file, env: init.env, dir: init.policyDir }).then(
-      (c) => (c.name === p.name && c.contentHash === p.contentHash ? c : null),
-      () => null,
-    );
-    compiled.set(key, pending);
-    // A version that could not be built here is not cached: the next call tries again.
-    void pending.then((c) => c === null && compiled.get(key) === pending && compiled.delete(key));
-  }
-  return pending;
-}
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -83,14 +43,9 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
   const job = jobs.get(id);
   if (!job) return;
   jobs.delete(id);
-  const versions = await Promise.all(policies.map(compile));
-  const rules: CompiledRule[] = [];
-  for (const [p, r] of refs) {
-    const rule = versions[p]?.rules[r];
-    if (!rule) return giveBack(id, job.body, 'policy version not available in the worker');
-    rules.push(rule);
-  }
-  const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash);
+  const rules = await cache.rules(policies, refs);
+  if (!rules) return giveBack(id, job.body, 'policy version not available in the worker');
+  const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash, helper?.sharer(policies, refs));
   const forward = j.forward === null ? null : transferable(j.forward);
   const body = j.forward === job.body ? null : transferable(job.body);
   const transfer: ArrayBuffer[] = [];
@@ -108,12 +63,10 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
 
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {
-    case 'warm': {
-      const keep = new Set(msg.policies.map(keyOf));
-      for (const key of compiled.keys()) if (!keep.has(key)) compiled.delete(key);
-      void Promise.all(msg.policies.map(compile)).then(() => send({ type: 'warmed' }));
+    case 'warm':
+      helper?.warm(msg.policies);
+      void cache.warm(msg.policies).then(() => send({ type: 'warmed' }));
       return;
-    }
     case 'parse': {
       const body = asBuffer(msg.body);
       let parsed: ParsedRequest;

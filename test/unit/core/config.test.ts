@@ -11,13 +11,14 @@ describe('loadConfig', () => {
     expect(c.limits.maxBodyBytes).toBe(16 * 1024 * 1024);
     expect(c.limits.upstreamTimeoutMs).toBe(600_000);
     expect(c.database).toEqual({ url: null, dataDir: './data' });
-    expect(c.scan).toEqual({ workers: Math.max(1, availableParallelism() - 1), minBytes: 131_072, queueMax: 64, timeoutMs: 60_000 });
+    expect(c.scan).toEqual({ workers: Math.max(1, availableParallelism() - 1), minBytes: 131_072, queueMax: 64, timeoutMs: 60_000, shareRules: availableParallelism() >= 2 });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it('reads the scan pool settings; 0 workers judges everything on the main thread', () => {
-    const c = loadConfig({ SCAN_WORKERS: '0', SCAN_WORKER_MIN_BYTES: '262144', SCAN_QUEUE_MAX: '8', SCAN_TIMEOUT_MS: '5000' });
-    expect(c.scan).toEqual({ workers: 0, minBytes: 262_144, queueMax: 8, timeoutMs: 5_000 });
+    const c = loadConfig({ SCAN_WORKERS: '0', SCAN_WORKER_MIN_BYTES: '262144', SCAN_QUEUE_MAX: '8', SCAN_TIMEOUT_MS: '5000', SCAN_SHARE_RULES: 'false' });
+    expect(c.scan).toEqual({ workers: 0, minBytes: 262_144, queueMax: 8, timeoutMs: 5_000, shareRules: false });
+    expect(loadConfig({ SCAN_SHARE_RULES: 'true' }).scan.shareRules).toBe(true);
   });
 
   it('names the variable and the problem', () => {
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       [{ SCAN_WORKERS: '-1' }, 'SCAN_WORKERS'],
       [{ SCAN_WORKER_MIN_BYTES: '0' }, 'SCAN_WORKER_MIN_BYTES'],
       [{ SCAN_TIMEOUT_MS: '10' }, 'SCAN_TIMEOUT_MS'],
+      [{ SCAN_SHARE_RULES: 'sometimes' }, 'SCAN_SHARE_RULES'],
     ];
     for (const [env, variable] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

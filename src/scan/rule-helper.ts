@@ -1,0 +1,116 @@
+// The scan worker's side of its rule helper (rule-helper-worker.ts): starts the thread,
+// keeps it warm with the active policies, and lends it to the engine for one evaluation at
+// a time as a RuleSharer. A helper that crashes fails the evaluation's share, never the
+// evaluation: the scan worker runs the rules it had no answer for, and a new helper starts
+// on a later call.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SyncCheck } from '../filters/checks.js';
+import type { RuleSharer } from '../filters/engine.js';
+import type { FromHelper, PolicyText, RuleRef, ToHelper, WorkerInit } from './messages.js';
+import { packTexts } from './shared-texts.js';
+
+/**
+ * Texts shorter than this (all segments together) are judged on the scan worker's thread
+ * alone: copying them to the helper and back costs about what sharing would save.
+ */
+export const SHARE_MIN_CHARS = 128 * 1024;
+
+/** A helper that dies sooner than this after starting is started again only after a pause. */
+const RESTART_PAUSE_MS = 1_000;
+
+interface Pending {
+  readonly resolve: (checks: ReadonlyMap<number, SyncCheck>) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export class RuleHelper {
+  readonly #url: URL;
+  readonly #init: WorkerInit;
+  readonly #pending = new Map<number, Pending>();
+  #worker: Worker | null = null;
+  #policies: readonly PolicyText[] = [];
+  #nextId = 1;
+  /** No new thread before this time (performance.now()): the last one died young. */
+  #pausedUntil = 0;
+  #closed = false;
+
+  private constructor(url: URL, init: WorkerInit) {
+    this.#url = url;
+    this.#init = init;
+  }
+
+  /** Null when the helper's script is missing (then a scan worker judges alone). */
+  static create(init: WorkerInit, url: URL = defaultHelperUrl()): RuleHelper | null {
+    return existsSync(fileURLToPath(url)) ? new RuleHelper(url, init) : null;
+  }
+
+  /** Compiles the active policies in the helper (started now if need be). */
+  warm(policies: readonly PolicyText[]): void {
+    this.#policies = policies;
+    this.#ensure()?.postMessage({ type: 'warm', policies } satisfies ToHelper);
+  }
+
+  /** A sharer for one evaluation over `refs` (the rules of `policies`, in evaluation order). */
+  sharer(policies: readonly PolicyText[], refs: readonly RuleRef[]): RuleSharer {
+    return {
+      minChars: SHARE_MIN_CHARS,
+      run: (order, texts, phase, claim) => {
+        const worker = this.#ensure();
+        if (!worker) return Promise.reject(new Error('no rule helper'));
+        const id = this.#nextId++;
+        return new Promise((resolve, reject) => {
+          this.#pending.set(id, { resolve, reject });
+          const { shared, lengths } = packTexts(texts);
+          worker.postMessage({ type: 'run', id, policies, rules: refs, order, texts: shared, lengths, phase, claim } satisfies ToHelper);
+        });
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = null;
+    this.#failAll(new Error('rule helper closed'));
+    await worker?.terminate();
+  }
+
+  #ensure(): Worker | null {
+    if (this.#worker || this.#closed || performance.now() < this.#pausedUntil) return this.#worker;
+    const worker = new Worker(this.#url, { workerData: this.#init, name: 'scan-helper' });
+    const started = performance.now();
+    worker.unref();
+    this.#worker = worker;
+    worker.postMessage({ type: 'warm', policies: this.#policies } satisfies ToHelper);
+    worker.on('message', (msg: FromHelper) => {
+      const pending = this.#pending.get(msg.id);
+      if (!pending) return;
+      this.#pending.delete(msg.id);
+      if (msg.type === 'ran') pending.resolve(msg.checks);
+      else pending.reject(new Error(msg.message));
+    });
+    const gone = (err: Error): void => {
+      if (this.#worker !== worker) return;
+      this.#worker = null;
+      if (performance.now() - started < RESTART_PAUSE_MS) this.#pausedUntil = performance.now() + RESTART_PAUSE_MS;
+      this.#failAll(err);
+    };
+    worker.on('error', gone);
+    worker.on('exit', (code) => gone(new Error(`rule helper exited with code ${code}`)));
+    return worker;
+  }
+
+  #failAll(err: Error): void {
+    for (const pending of this.#pending.values()) pending.reject(err);
+    this.#pending.clear();
+  }
+}
+
+/** The helper's script beside this module in dist/ (from the sources under a test runner too). */
+function defaultHelperUrl(): URL {
+  const here = new URL(import.meta.url);
+  if (here.pathname.endsWith('.ts')) return new URL('../../dist/src/scan/rule-helper-worker.js', here);
+  return new URL('./rule-helper-worker.js', here);
+}

@@ -1,0 +1,101 @@
+// The real rule helper thread (compiled, in dist/): an evaluation shared with it is the
+// single-thread evaluation, it takes rules when it is free to, a crash in the middle of a
+// scan costs no rule, and a new thread takes its place.
+import { afterEach, describe, expect, it } from 'vitest';
+import { evaluate, evaluateSync, type Evaluation, type RuleSharer } from '../../../src/filters/engine.js';
+import type { Segment } from '../../../src/filters/types.js';
+import { compilePolicy } from '../../../src/policy/index.js';
+import { matchHasher } from '../../../src/scan/match-hash.js';
+import type { PolicyText } from '../../../src/scan/messages.js';
+import { RuleHelper, SHARE_MIN_CHARS } from '../../../src/scan/rule-helper.js';
+
+const KEY = 'unit-test-hash-key-0123456789abcdef';
+const hash = matchHasher(KEY);
+const POLICY = `name: shared
+rules:
+  - id: pii
+    detector: [email, phone, credit_card, iban, ssn]
+    action: redact
+  - id: terms
+    detector: keywords
+    keywords: [orchid, blue heron]
+    action: redact
+  - id: hosts
+    detector: regex
+    pattern: '\\b[a-z0-9-]+\\.corp\\.example\\.com\\b'
+    action: flag
+  - id: addresses
+    detector: ip_address
+    action: flag
+`;
+const LINE =
+  'Mail jane.doe@example.com or call +44 20 7946 0958 about the orchid order; card 4111 1111 1111 1111, ' +
+  'IBAN GB82 WEST 1234 5698 7654 32, SSN 123-45-6789, host build-7.corp.example.com at 10.1.2.3 near the blue heron.';
+
+const helpers: RuleHelper[] = [];
+afterEach(async () => {
+  for (const h of helpers.splice(0)) await h.close();
+});
+
+async function setup(url?: URL) {
+  const policy = await compilePolicy(POLICY, { fileName: 'shared.yaml', env: {}, dir: '.' });
+  const texts: PolicyText[] = [{ name: policy.name, file: 'shared.yaml', text: POLICY, contentHash: policy.contentHash }];
+  const helper = RuleHelper.create({ policyDir: '.', env: {}, hashKey: KEY }, url);
+  if (!helper) throw new Error('the rule helper script is missing: run npm run build');
+  helpers.push(helper);
+  helper.warm(texts);
+  const inner = helper.sharer(texts, policy.rules.map((_, i) => [0, i] as const));
+  const counted = { ran: 0 };
+  const sharer: RuleSharer = {
+    minChars: inner.minChars,
+    run: async (...args) => {
+      const checks = await inner.run(...args);
+      counted.ran += checks.size;
+      return checks;
+    },
+  };
+  return { rules: policy.rules, sharer, counted };
+}
+
+function segments(prefix = ''): Segment[] {
+  const lines = Math.ceil((SHARE_MIN_CHARS * 2) / LINE.length);
+  // Lone surrogates and astral characters must reach the helper as they are.
+  const text = prefix + Array.from({ length: lines }, (_, i) => `${i}: ${i % 7 === 0 ? '\ud800😀 ' : ''}${LINE}`).join('\n');
+  return [{ path: ['prompt'], kind: 'prompt', role: null, text }];
+}
+
+function outcome(ev: Evaluation) {
+  const { decision, findings, redactions, blockedBy } = ev;
+  return { decision, findings, redactions, blockedBy };
+}
+
+describe('RuleHelper', () => {
+  it('shares an evaluation and gives the single-thread result', async () => {
+    const { rules, sharer, counted } = await setup();
+    const segs = segments();
+    const alone = outcome(evaluateSync(rules, segs, 'input', { hash }));
+    expect(alone.findings.length).toBeGreaterThanOrEqual(7);
+    // The first evaluations may run every rule here while the helper compiles.
+    for (let i = 0; i < 20 && counted.ran === 0; i++) {
+      expect(outcome(await evaluate(rules, segs, 'input', { hash, share: sharer }))).toEqual(alone);
+    }
+    expect(counted.ran).toBeGreaterThan(0);
+  });
+
+  it('loses no rule when the helper dies in the middle of a scan, and starts a new one', async () => {
+    const { rules, sharer, counted } = await setup(new URL('../../support/faulty-rule-helper.mjs', import.meta.url));
+    const crashing = segments('__helper_crash__ ');
+    const alone = outcome(evaluateSync(rules, crashing, 'input', { hash }));
+    for (let i = 0; i < 5; i++) {
+      expect(outcome(await evaluate(rules, crashing, 'input', { hash, share: sharer }))).toEqual(alone);
+    }
+    // A thread that died young is replaced after a pause; then it takes rules again.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const segs = segments();
+    const clean = outcome(evaluateSync(rules, segs, 'input', { hash }));
+    for (let i = 0; i < 20 && counted.ran === 0; i++) {
+      expect(outcome(await evaluate(rules, segs, 'input', { hash, share: sharer }))).toEqual(clean);
+    }
+    expect(counted.ran).toBeGreaterThan(0);
+  });
+});
