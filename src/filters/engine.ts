@@ -1,13 +1,13 @@
 // The engine: runs the rules of one phase over the segments of one request or response and
 // turns their findings into a decision and the redactions to apply. Pure: no I/O of its own
-// beyond what async scanners (moderation) do.
+// beyond what async scanners (moderation) do, and what a RuleSharer given to it does (run
+// some of the rules on another thread).
 import { runAsyncCheck, runSyncCheck } from './checks.js';
-import type { CheckTiming, HashFn } from './checks.js';
+import type { CheckTiming, HashFn, SyncCheck } from './checks.js';
 import { blockingRules, decide } from './decision.js';
 import { mergeSpans, redactionLabel } from './redact.js';
 import type { RedactionSpan } from './redact.js';
-import type { CompiledRule, Decision, Finding, Phase, Segment, SyncScanner } from './types.js';
-import type { SyncCheck } from './checks.js';
+import type { CompiledRule, Decision, Finding, Phase, Segment, Span, SyncScanner } from './types.js';
 
 export type { CheckTiming, HashFn } from './checks.js';
 
@@ -139,7 +139,8 @@ async function evaluateWithAsync(
   opts: EvaluateOptions,
 ): Promise<Evaluation> {
   const started = performance.now();
-  const text = joinSegments(segments);
+  // Joined only for async checks: a shared evaluation of sync rules comes this way too.
+  const text = hasAsyncRules(rules, phase) ? joinSegments(segments) : '';
   // Start every service call before the sync scanners occupy the thread. With no text at
   // all there is nothing to judge, so no call is made.
   const pending: Promise<void>[] = [];
@@ -166,7 +167,8 @@ async function evaluateWithAsync(
 /**
  * Relative cost of a detector's scan per character, measured on a mixed 4 MB document
  * (bench/engine-loop.ts). Shared rules are taken costliest first, so the last ones taken
- * are short and the two threads finish close together.
+ * are short and the two threads finish close together. A detector missing here only
+ * changes the order rules are taken in, never what they find.
  */
 const SCAN_COST: Readonly<Record<string, number>> = {
   keywords: 30,
@@ -206,8 +208,13 @@ async function runShared(
   });
   order.sort((a, b) => scanCost(rules[b] as CompiledRule) - scanCost(rules[a] as CompiledRule) || a - b);
   const claim = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  // A helper that fails is the same as one that took nothing: its rules run here.
-  const theirs = share.run(order, segments.map((s) => s.text), phase, claim).catch(() => null);
+  // A helper that fails, at once or later, is one that took nothing: its rules run here.
+  let theirs: Promise<ReadonlyMap<number, SyncCheck> | null>;
+  try {
+    theirs = share.run(order, segments.map((s) => s.text), phase, claim).catch(() => null);
+  } catch {
+    theirs = Promise.resolve(null);
+  }
   const ran = new Set<number>();
   for (let at = Atomics.add(claim, 0, 1); at < order.length; at = Atomics.add(claim, 0, 1)) {
     const index = order[at] as number;
@@ -254,13 +261,18 @@ export function joinSegments(segments: readonly Segment[]): string {
  * order is the rules' order whatever order async checks finish in.
  */
 class Collector {
+  readonly #segmentCount: number;
   readonly #findings: (Finding | undefined)[] = [];
   readonly #timings: (CheckTiming | undefined)[] = [];
-  /** Per segment: labelled spans of enforced redact rules, merged at the end. */
-  readonly #spans: (RedactionSpan[] | undefined)[];
+  /**
+   * Per rule index: the matches of an enforced redact rule, by segment. They become labelled
+   * spans in rule order at the end, whatever order the rules ran in, so that of two equal
+   * spans the earlier rule's label wins (see mergeSpans).
+   */
+  readonly #redacting: (readonly [label: string, spans: ReadonlyMap<number, readonly Span[]>] | undefined)[] = [];
 
   constructor(segmentCount: number) {
-    this.#spans = new Array<RedactionSpan[] | undefined>(segmentCount);
+    this.#segmentCount = segmentCount;
   }
 
   record(index: number, rule: CompiledRule, check: { readonly finding: Finding | undefined; readonly ms: number }): void {
@@ -277,11 +289,7 @@ class Collector {
   addSync(index: number, rule: CompiledRule, check: SyncCheck): void {
     this.record(index, rule, check);
     if (!check.spans || rule.action !== 'redact' || rule.mode !== 'enforce') return;
-    const label = redactionLabel(rule.detector);
-    for (const [segment, spans] of check.spans) {
-      const list = (this.#spans[segment] ??= []);
-      for (const span of spans) list.push({ start: span.start, end: span.end, label });
-    }
+    this.#redacting[index] = [redactionLabel(rule.detector), check.spans];
   }
 
   finish(ms: number): Evaluation {
@@ -289,8 +297,18 @@ class Collector {
     for (const finding of this.#findings) if (finding) findings.push(finding);
     const timings: CheckTiming[] = [];
     for (const t of this.#timings) if (t) timings.push(t);
+    const perSegment = new Array<RedactionSpan[] | undefined>(this.#segmentCount);
+    // forEach skips the rules that redact nothing and goes in ascending rule order.
+    this.#redacting.forEach((entry) => {
+      if (!entry) return;
+      const [label, bySegment] = entry;
+      for (const [segment, spans] of bySegment) {
+        const list = (perSegment[segment] ??= []);
+        for (const span of spans) list.push({ start: span.start, end: span.end, label });
+      }
+    });
     const redactions: Redaction[] = [];
-    this.#spans.forEach((spans, segment) => {
+    perSegment.forEach((spans, segment) => {
       if (spans) redactions.push({ segment, spans: mergeSpans(spans) });
     });
     return { decision: decide(findings), findings, redactions, blockedBy: blockingRules(findings), ms, timings };

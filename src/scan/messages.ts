@@ -83,7 +83,9 @@ export type FromWorker =
   | { readonly type: 'stored'; readonly id: number; readonly text: string | null; readonly chars?: number }
   /** The body, handed back: released, or the worker could not build the same policy version. */
   | { readonly type: 'returned'; readonly id: number; readonly body: Uint8Array; readonly reason: string }
-  | { readonly type: 'failed'; readonly id: number; readonly message: string };
+  | { readonly type: 'failed'; readonly id: number; readonly message: string }
+  /** The worker's rule helper failed (never with scanned text); the worker ran its rules. */
+  | { readonly type: 'helper'; readonly message: string };
 
 /** What a scan worker says to its rule helper. */
 export type ToHelper =

@@ -28,6 +28,7 @@ interface Pending {
 export class RuleHelper {
   readonly #url: URL;
   readonly #init: WorkerInit;
+  readonly #onTrouble: (message: string) => void;
   readonly #pending = new Map<number, Pending>();
   #worker: Worker | null = null;
   #policies: readonly PolicyText[] = [];
@@ -36,14 +37,20 @@ export class RuleHelper {
   #pausedUntil = 0;
   #closed = false;
 
-  private constructor(url: URL, init: WorkerInit) {
+  private constructor(url: URL, init: WorkerInit, onTrouble: (message: string) => void) {
     this.#url = url;
     this.#init = init;
+    this.#onTrouble = onTrouble;
   }
 
-  /** Null when the helper's script is missing (then a scan worker judges alone). */
-  static create(init: WorkerInit, url: URL = defaultHelperUrl()): RuleHelper | null {
-    return existsSync(fileURLToPath(url)) ? new RuleHelper(url, init) : null;
+  /**
+   * Null when the helper's script is missing (then a scan worker judges alone). `onTrouble`
+   * hears why the helper failed or died (no scanned text is ever in it); each time, the
+   * rules it had not answered for ran in the scan worker.
+   */
+  static create(init: WorkerInit, opts: { url?: URL; onTrouble?: (message: string) => void } = {}): RuleHelper | null {
+    const url = opts.url ?? defaultHelperUrl();
+    return existsSync(fileURLToPath(url)) ? new RuleHelper(url, init, opts.onTrouble ?? (() => {})) : null;
   }
 
   /** Compiles the active policies in the helper (started now if need be). */
@@ -60,15 +67,17 @@ export class RuleHelper {
         const worker = this.#ensure();
         if (!worker) return Promise.reject(new Error('no rule helper'));
         const id = this.#nextId++;
-        return new Promise((resolve, reject) => {
-          this.#pending.set(id, { resolve, reject });
-          const { shared, lengths } = packTexts(texts);
-          worker.postMessage({ type: 'run', id, policies, rules: refs, order, texts: shared, lengths, phase, claim } satisfies ToHelper);
-        });
+        const { shared, lengths } = packTexts(texts);
+        worker.postMessage({ type: 'run', id, policies, rules: refs, order, texts: shared, lengths, phase, claim } satisfies ToHelper);
+        return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
       },
     };
   }
 
+  /**
+   * Stops the helper. A scan worker that is terminated need not call it: Node stops a
+   * worker's own workers with it.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     const worker = this.#worker;
@@ -88,13 +97,15 @@ export class RuleHelper {
       const pending = this.#pending.get(msg.id);
       if (!pending) return;
       this.#pending.delete(msg.id);
-      if (msg.type === 'ran') pending.resolve(msg.checks);
-      else pending.reject(new Error(msg.message));
+      if (msg.type === 'ran') return pending.resolve(msg.checks);
+      this.#onTrouble(msg.message);
+      pending.reject(new Error(msg.message));
     });
     const gone = (err: Error): void => {
       if (this.#worker !== worker) return;
       this.#worker = null;
       if (performance.now() - started < RESTART_PAUSE_MS) this.#pausedUntil = performance.now() + RESTART_PAUSE_MS;
+      if (!this.#closed) this.#onTrouble(err.message);
       this.#failAll(err);
     };
     worker.on('error', gone);

@@ -188,6 +188,10 @@ export class ScanPool {
     worker.postMessage({ type: 'warm', policies: this.#activeTexts() } satisfies ToWorker);
     worker.on('message', (msg: FromWorker) => {
       if (slot.worker !== worker) return;
+      if (msg.type === 'helper') {
+        this.#props.logger.warn({ err: msg.message }, "scan worker's rule helper failed; the scan worker ran its rules");
+        return;
+      }
       if (msg.type !== 'warmed') return this.#onMessage(slot, msg);
       // Calls wait in the queue while a new worker starts and compiles: their time limit
       // runs from when a worker takes them, not from its start-up.
@@ -232,7 +236,7 @@ export class ScanPool {
     this.#post(slot, { type: 'parse', id: job.id, route: job.route, body: bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
-  #onMessage(slot: Slot, msg: Exclude<FromWorker, { type: 'warmed' }>): void {
+  #onMessage(slot: Slot, msg: Exclude<FromWorker, { type: 'warmed' | 'helper' }>): void {
     const job = slot.job;
     if (!job || job.id !== msg.id) return;
     switch (msg.type) {

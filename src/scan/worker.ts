@@ -20,7 +20,7 @@ const init = workerData as WorkerInit;
 lowerThreadPriority();
 const hash = matchHasher(init.hashKey);
 const cache = new PolicyCache(init);
-const helper = init.shareRules ? RuleHelper.create(init) : null;
+const helper = init.shareRules ? RuleHelper.create(init, { onTrouble: (message) => send({ type: 'helper', message }) }) : null;
 
 interface Job {
   readonly route: FilteredRoute;

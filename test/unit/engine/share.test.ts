@@ -90,6 +90,17 @@ function probe(rulesOf: readonly CompiledRule[], take: number, answer: 'checks' 
   return p;
 }
 
+/** The rules, each scanner counting the texts it scans. */
+function counting(rulesOf: readonly CompiledRule[]): { rules: CompiledRule[]; scans: number[] } {
+  const scans = rulesOf.map(() => 0);
+  const rules = rulesOf.map((rule, i) => {
+    const scanner = rule.scanner as SyncScanner;
+    const counted: SyncScanner = { ...scanner, scan: (text) => (scans[i]!++, scanner.scan(text)) };
+    return { ...rule, scanner: counted };
+  });
+  return { rules, scans };
+}
+
 describe('evaluate with a RuleSharer', () => {
   it('gives the single-thread evaluation whichever thread ran which rule', async () => {
     const all = await rules();
@@ -103,6 +114,48 @@ describe('evaluate with a RuleSharer', () => {
       expect(outcome(await evaluate(all, segs, 'input', { hash, share: p.sharer }))).toEqual(alone);
       expect(p.took.length).toBe(take);
     }
+  });
+
+  it('runs every rule once, on one thread or the other', async () => {
+    const { rules: all, scans } = counting(await rules());
+    const p = probe(all, 3, 'checks');
+    await evaluate(all, segments(50), 'input', { hash, share: p.sharer });
+    // Two non-empty segments: each rule scanned each once, whichever thread ran it.
+    expect(scans).toEqual(all.map(() => 2));
+  });
+
+  it('labels a span two rules both redact by the earlier rule, whichever thread ran it', async () => {
+    const policy = `name: twice
+rules:
+  - id: terms
+    detector: keywords
+    keywords: [orchid]
+    action: redact
+  - id: same
+    detector: regex
+    pattern: 'orchid'
+    action: redact
+`;
+    const both = (await compilePolicy(policy, { fileName: 'twice.yaml', env: {}, dir: '.' })).rules;
+    const segs = segments(20);
+    const alone = outcome(evaluateSync(both, segs, 'input', { hash }));
+    expect(alone.redactions[0]!.spans[0]!.label).toBe('[REDACTED:keywords]');
+    // The sharer takes the keywords rule (the costlier, offered first); the regex runs here first.
+    const p = probe(both, 1, 'checks');
+    expect(outcome(await evaluate(both, segs, 'input', { hash, share: p.sharer }))).toEqual(alone);
+    expect(p.took).toEqual([0]);
+  });
+
+  it('runs every rule here when the sharer throws at once', async () => {
+    const all = await rules();
+    const segs = segments(50);
+    const sharer: RuleSharer = {
+      minChars: 1,
+      run() {
+        throw new Error('cannot start a thread');
+      },
+    };
+    expect(outcome(await evaluate(all, segs, 'input', { hash, share: sharer }))).toEqual(outcome(evaluateSync(all, segs, 'input', { hash })));
   });
 
   it('offers the costliest rules first', async () => {

@@ -40,21 +40,27 @@ afterEach(async () => {
 async function setup(url?: URL) {
   const policy = await compilePolicy(POLICY, { fileName: 'shared.yaml', env: {}, dir: '.' });
   const texts: PolicyText[] = [{ name: policy.name, file: 'shared.yaml', text: POLICY, contentHash: policy.contentHash }];
-  const helper = RuleHelper.create({ policyDir: '.', env: {}, hashKey: KEY }, url);
+  const troubles: string[] = [];
+  const helper = RuleHelper.create({ policyDir: '.', env: {}, hashKey: KEY }, { ...(url ? { url } : {}), onTrouble: (m) => troubles.push(m) });
   if (!helper) throw new Error('the rule helper script is missing: run npm run build');
   helpers.push(helper);
   helper.warm(texts);
   const inner = helper.sharer(texts, policy.rules.map((_, i) => [0, i] as const));
-  const counted = { ran: 0 };
+  const counted = { ran: 0, rejected: 0 };
   const sharer: RuleSharer = {
     minChars: inner.minChars,
     run: async (...args) => {
-      const checks = await inner.run(...args);
-      counted.ran += checks.size;
-      return checks;
+      try {
+        const checks = await inner.run(...args);
+        counted.ran += checks.size;
+        return checks;
+      } catch (err) {
+        counted.rejected++;
+        throw err;
+      }
     },
   };
-  return { rules: policy.rules, sharer, counted };
+  return { rules: policy.rules, sharer, counted, troubles };
 }
 
 function segments(prefix = ''): Segment[] {
@@ -83,12 +89,16 @@ describe('RuleHelper', () => {
   });
 
   it('loses no rule when the helper dies in the middle of a scan, and starts a new one', async () => {
-    const { rules, sharer, counted } = await setup(new URL('../../support/faulty-rule-helper.mjs', import.meta.url));
+    const { rules, sharer, counted, troubles } = await setup(new URL('../../support/faulty-rule-helper.mjs', import.meta.url));
     const crashing = segments('__helper_crash__ ');
     const alone = outcome(evaluateSync(rules, crashing, 'input', { hash }));
-    for (let i = 0; i < 5; i++) {
+    // The first helper dies on its first run, holding the rule it took: that rule runs here.
+    for (let i = 0; i < 20 && troubles.length === 0; i++) {
       expect(outcome(await evaluate(rules, crashing, 'input', { hash, share: sharer }))).toEqual(alone);
     }
+    expect(troubles[0]).toMatch(/exited with code 1/);
+    expect(counted.rejected).toBeGreaterThan(0);
+    expect(counted.ran).toBe(0);
     // A thread that died young is replaced after a pause; then it takes rules again.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const segs = segments();
