@@ -1,6 +1,8 @@
-// The scan worker's side of its rule helper (rule-helper-worker.ts): starts the thread,
-// keeps it warm with the active policies, and lends it to the engine for one evaluation at
-// a time as a RuleSharer. A helper that crashes fails the evaluation's share, never the
+// The scan worker's side of its rule helper (rule-helper-worker.ts): starts the thread on
+// the first body worth sharing (a helper holds its own compile of every policy, tens of MB
+// that a sidecar serving only small calls need not carry), keeps it warm with the active
+// policies, stops it after a while without big bodies, and lends it to the engine for one
+// evaluation at a time as a RuleSharer. A helper that crashes fails the evaluation's share, never the
 // evaluation: the scan worker runs the rules it had no answer for, and a new helper starts
 // on a later call.
 import { existsSync } from 'node:fs';
@@ -20,6 +22,9 @@ export const SHARE_MIN_CHARS = 128 * 1024;
 /** A helper that dies sooner than this after starting is started again only after a pause. */
 const RESTART_PAUSE_MS = 1_000;
 
+/** A helper with no evaluation to share for this long is stopped (started again when needed). */
+export const HELPER_IDLE_MS = 60_000;
+
 interface Pending {
   readonly resolve: (checks: ReadonlyMap<number, SyncCheck>) => void;
   readonly reject: (err: Error) => void;
@@ -33,14 +38,17 @@ export class RuleHelper {
   #worker: Worker | null = null;
   #policies: readonly PolicyText[] = [];
   #nextId = 1;
+  readonly #idleMs: number;
+  #idleTimer: NodeJS.Timeout | null = null;
   /** No new thread before this time (performance.now()): the last one died young. */
   #pausedUntil = 0;
   #closed = false;
 
-  private constructor(url: URL, init: WorkerInit, onTrouble: (message: string) => void) {
+  private constructor(url: URL, init: WorkerInit, onTrouble: (message: string) => void, idleMs: number) {
     this.#url = url;
     this.#init = init;
     this.#onTrouble = onTrouble;
+    this.#idleMs = idleMs;
   }
 
   /**
@@ -48,15 +56,24 @@ export class RuleHelper {
    * hears why the helper failed or died (no scanned text is ever in it); each time, the
    * rules it had not answered for ran in the scan worker.
    */
-  static create(init: WorkerInit, opts: { url?: URL; onTrouble?: (message: string) => void } = {}): RuleHelper | null {
+  static create(
+    init: WorkerInit,
+    opts: { url?: URL; onTrouble?: (message: string) => void; idleMs?: number } = {},
+  ): RuleHelper | null {
     const url = opts.url ?? defaultHelperUrl();
-    return existsSync(fileURLToPath(url)) ? new RuleHelper(url, init, opts.onTrouble ?? (() => {})) : null;
+    if (!existsSync(fileURLToPath(url))) return null;
+    return new RuleHelper(url, init, opts.onTrouble ?? (() => {}), opts.idleMs ?? HELPER_IDLE_MS);
   }
 
-  /** Compiles the active policies in the helper (started now if need be). */
+  /** Whether the helper thread is up now. */
+  get running(): boolean {
+    return this.#worker !== null;
+  }
+
+  /** The active policies: compiled in the helper now if it runs, else when it starts. */
   warm(policies: readonly PolicyText[]): void {
     this.#policies = policies;
-    this.#ensure()?.postMessage({ type: 'warm', policies } satisfies ToHelper);
+    this.#worker?.postMessage({ type: 'warm', policies } satisfies ToHelper);
   }
 
   /** A sharer for one evaluation over `refs` (the rules of `policies`, in evaluation order). */
@@ -69,6 +86,7 @@ export class RuleHelper {
         const id = this.#nextId++;
         const { shared, lengths } = packTexts(texts);
         worker.postMessage({ type: 'run', id, policies, rules: refs, order, texts: shared, lengths, phase, claim } satisfies ToHelper);
+        this.#stayAwake();
         return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
       },
     };
@@ -80,6 +98,7 @@ export class RuleHelper {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
     const worker = this.#worker;
     this.#worker = null;
     this.#failAll(new Error('rule helper closed'));
@@ -111,6 +130,20 @@ export class RuleHelper {
     worker.on('error', gone);
     worker.on('exit', (code) => gone(new Error(`rule helper exited with code ${code}`)));
     return worker;
+  }
+
+  /** (Re)starts the idle countdown: a helper left without work for #idleMs is stopped. */
+  #stayAwake(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      // Still answering: look again later.
+      if (this.#pending.size > 0) return this.#stayAwake();
+      const worker = this.#worker;
+      this.#worker = null; // a stop, not a death: its exit is not reported
+      void worker?.terminate();
+    }, this.#idleMs);
+    this.#idleTimer.unref();
   }
 
   #failAll(err: Error): void {

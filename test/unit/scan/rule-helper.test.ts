@@ -37,11 +37,15 @@ afterEach(async () => {
   for (const h of helpers.splice(0)) await h.close();
 });
 
-async function setup(url?: URL) {
+async function setup(url?: URL, idleMs?: number) {
   const policy = await compilePolicy(POLICY, { fileName: 'shared.yaml', env: {}, dir: '.' });
   const texts: PolicyText[] = [{ name: policy.name, file: 'shared.yaml', text: POLICY, contentHash: policy.contentHash }];
   const troubles: string[] = [];
-  const helper = RuleHelper.create({ policyDir: '.', env: {}, hashKey: KEY }, { ...(url ? { url } : {}), onTrouble: (m) => troubles.push(m) });
+  const helper = RuleHelper.create({ policyDir: '.', env: {}, hashKey: KEY }, {
+    ...(url ? { url } : {}),
+    ...(idleMs ? { idleMs } : {}),
+    onTrouble: (m) => troubles.push(m),
+  });
   if (!helper) throw new Error('the rule helper script is missing: run npm run build');
   helpers.push(helper);
   helper.warm(texts);
@@ -60,7 +64,7 @@ async function setup(url?: URL) {
       }
     },
   };
-  return { rules: policy.rules, sharer, counted, troubles };
+  return { rules: policy.rules, sharer, counted, troubles, helper };
 }
 
 function segments(prefix = ''): Segment[] {
@@ -107,5 +111,18 @@ describe('RuleHelper', () => {
       expect(outcome(await evaluate(rules, segs, 'input', { hash, share: sharer }))).toEqual(clean);
     }
     expect(counted.ran).toBeGreaterThan(0);
+  });
+
+  it('starts with the first evaluation worth sharing and stops when left idle', async () => {
+    const { rules, sharer, helper, troubles } = await setup(undefined, 300);
+    expect(helper.running).toBe(false);
+    const segs = segments();
+    await evaluate(rules, segs, 'input', { hash, share: sharer });
+    expect(helper.running).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(helper.running).toBe(false);
+    expect(troubles).toEqual([]);
+    await evaluate(rules, segs, 'input', { hash, share: sharer });
+    expect(helper.running).toBe(true);
   });
 });
