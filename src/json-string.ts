@@ -9,13 +9,10 @@ const ESCAPED = /["\\\u0000-\u001f]/;
 /** Control characters other than newline, carriage return and tab: rare in text. */
 const RARE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
-// String.prototype.isWellFormed exists on Node 20 but not in the ES2023 lib.
-type WellFormedString = string & { isWellFormed(): boolean };
-
 /** `JSON.stringify(s)`, the same text. */
 export function jsonString(s: string): string {
   // A lone surrogate is written as a \u escape: rare enough to leave to JSON.stringify.
-  if (!(s as WellFormedString).isWellFormed()) return JSON.stringify(s);
+  if (!s.isWellFormed()) return JSON.stringify(s);
   if (!ESCAPED.test(s)) return `"${s}"`;
   if (RARE_CONTROL.test(s)) return JSON.stringify(s);
   // What is left to escape are quotes, backslashes, newlines, returns and tabs: each is

@@ -171,7 +171,7 @@ function readsTheSame(col: HashedColumn, v: unknown): boolean {
     case 'boolean':
       return true;
     case 'string':
-      return (v as WellFormedString).isWellFormed();
+      return v.isWellFormed();
     default:
       return v === null;
   }
@@ -186,10 +186,6 @@ function sortKeys(v: unknown): unknown {
   return out;
 }
 
-// String.prototype.isWellFormed/toWellFormed exist on Node 20 but not in the ES2023 lib.
-type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
-
 function wellFormed(s: string): string {
-  const w = s as WellFormedString;
-  return w.isWellFormed() ? s : w.toWellFormed();
+  return s.isWellFormed() ? s : s.toWellFormed();
 }

@@ -11,7 +11,7 @@ import type { FilteredRoute } from '../../openai/routes.js';
 import { estimateUsage, type Usage } from '../../openai/usage.js';
 import { headerValue, saneRequestId } from '../headers.js';
 import { storedText } from '../../audit/stored-text.js';
-import type { StoredPrompt } from '../../scan/judge-request.js';
+import { promptToStore, type StoredPrompt } from '../../scan/judge-request.js';
 
 const DECISION_RANK: Record<Decision, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
@@ -113,7 +113,7 @@ export class Call {
       ? null
       : stored !== undefined
         ? stored.text
-        : storedText(this.inputSegments, this.inputFindings, storage.prompt, renderSegments);
+        : promptToStore(this.inputSegments, this.inputFindings, storage.prompt);
     const responseText = this.expectsOutput
       ? storedText(this.outputSegments, this.outputFindings, storage.response, renderText)
       : null;

@@ -118,15 +118,11 @@ export interface Re2Match {
   group(index: number): { start: number; end: number } | null;
 }
 
-interface StringText {
-  isWellFormed(): boolean;
-}
-
 /**
  * Whether `text` has no lone surrogate, found once per synchronous run: the check reads the
  * whole text, and every RE2 pattern of an evaluation asks it of the same one.
  */
-const isWellFormed: (text: string) => boolean = sharedPerRun((text) => (text as unknown as StringText).isWellFormed());
+const isWellFormed: (text: string) => boolean = sharedPerRun((text) => text.isWellFormed());
 
 /**
  * Calls `visit` for every non-empty match of `re` (global, compiled by compileScanner) in
