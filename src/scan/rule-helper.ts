@@ -2,9 +2,9 @@
 // the first body worth sharing (a helper holds its own compile of every policy, tens of MB
 // that a sidecar serving only small calls need not carry), keeps it warm with the active
 // policies, stops it after a while without big bodies, and lends it to the engine for one
-// evaluation at a time as a RuleSharer. A helper that crashes fails the evaluation's share, never the
-// evaluation: the scan worker runs the rules it had no answer for, and a new helper starts
-// on a later call.
+// evaluation at a time as a RuleSharer. A helper that crashes fails the evaluation's
+// share, never the evaluation: the scan worker runs the rules it had no answer for, and a
+// new helper starts on a later call.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -99,6 +99,7 @@ export class RuleHelper {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
     const worker = this.#worker;
     this.#worker = null;
     this.#failAll(new Error('rule helper closed'));

@@ -189,7 +189,7 @@ export class ScanPool {
     worker.on('message', (msg: FromWorker) => {
       if (slot.worker !== worker) return;
       if (msg.type === 'helper') {
-        this.#props.logger.warn({ err: msg.message }, "scan worker's rule helper failed; the scan worker ran its rules");
+        this.#props.logger.warn({ err: msg.message }, "scan worker's rule helper failed; any rules it had not answered for ran in the scan worker");
         return;
       }
       if (msg.type !== 'warmed') return this.#onMessage(slot, msg);

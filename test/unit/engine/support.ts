@@ -129,7 +129,7 @@ export function split(text: string, cuts: readonly number[]): string[] {
   return pieces;
 }
 
-/** No lone surrogate (String.prototype.isWellFormed is not in the ES2023 lib). */
+/** No lone surrogate. */
 export function wellFormed(text: string): boolean {
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+  return text.isWellFormed();
 }

@@ -119,7 +119,10 @@ describe('RuleHelper', () => {
     const segs = segments();
     await evaluate(rules, segs, 'input', { hash, share: sharer });
     expect(helper.running).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Stopped once it has answered and then been idle for 300 ms (its first answer waits
+    // for its compile, so the deadline is generous).
+    const deadline = Date.now() + 10_000;
+    while (helper.running && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(helper.running).toBe(false);
     expect(troubles).toEqual([]);
     await evaluate(rules, segs, 'input', { hash, share: sharer });
