@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client). One registry per sidecar instance (tests run several
 // in one process), label sets kept small and bounded.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ScanPoolStats } from './scan/scan-pool.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -17,7 +18,7 @@ export function createMetrics(gauges: {
   spoolBacklog: () => number;
   policyErrors: () => number;
   /** The scan workers' counts (null: none). */
-  scan: () => { readonly judged: number; readonly inline: number; readonly failed: number; readonly queued: number } | null;
+  scan: () => ScanPoolStats | null;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sidecar_process_' });
@@ -36,6 +37,15 @@ export function createMetrics(gauges: {
       this.inc({ outcome: 'worker' }, s.judged);
       this.inc({ outcome: 'main' }, s.inline);
       this.inc({ outcome: 'failed' }, s.failed);
+    },
+  });
+  new Counter({
+    name: 'sidecar_scan_shared_rules_total',
+    help: "Rules of big requests run by a scan worker's helper thread while the worker ran the others (SCAN_SHARE_RULES)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(gauges.scan()?.sharedRules ?? 0);
     },
   });
   new Gauge({ name: 'sidecar_policy_errors', help: 'Policy files currently refused', registers: [registry], collect() { this.set(gauges.policyErrors()); } });

@@ -66,6 +66,8 @@ export type WorkerJudgement = Omit<Judgement, 'forward' | 'segments' | 'inputTex
   readonly forward: Uint8Array | null;
   /** The request body as received; null when `forward` is those very bytes. */
   readonly body: Uint8Array | null;
+  /** How many of its rules the worker's rule helper ran. */
+  readonly sharedRules: number;
 };
 
 export type FromWorker =

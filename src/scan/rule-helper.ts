@@ -38,6 +38,7 @@ export class RuleHelper {
   #worker: Worker | null = null;
   #policies: readonly PolicyText[] = [];
   #nextId = 1;
+  #rulesRun = 0;
   readonly #idleMs: number;
   #idleTimer: NodeJS.Timeout | null = null;
   /** No new thread before this time (performance.now()): the last one died young. */
@@ -63,6 +64,11 @@ export class RuleHelper {
     const url = opts.url ?? defaultHelperUrl();
     if (!existsSync(fileURLToPath(url))) return null;
     return new RuleHelper(url, init, opts.onTrouble ?? (() => {}), opts.idleMs ?? HELPER_IDLE_MS);
+  }
+
+  /** Rules the helper has run so far (its answers that reached the engine). */
+  get rulesRun(): number {
+    return this.#rulesRun;
   }
 
   /** Whether the helper thread is up now. */
@@ -117,7 +123,10 @@ export class RuleHelper {
       const pending = this.#pending.get(msg.id);
       if (!pending) return;
       this.#pending.delete(msg.id);
-      if (msg.type === 'ran') return pending.resolve(msg.checks);
+      if (msg.type === 'ran') {
+        this.#rulesRun += msg.checks.size;
+        return pending.resolve(msg.checks);
+      }
       this.#onTrouble(msg.message);
       pending.reject(new Error(msg.message));
     });

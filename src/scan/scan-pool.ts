@@ -40,6 +40,14 @@ export interface ScanPoolProps {
   readonly workerUrl?: URL;
 }
 
+export interface ScanPoolStats {
+  readonly judged: number;
+  readonly inline: number;
+  readonly failed: number;
+  readonly sharedRules: number;
+  readonly queued: number;
+}
+
 /** Chooses the policy for a call from its head (and records the head on the call). */
 export type ChoosePolicy = (head: RequestHead) => CallPolicy;
 
@@ -91,7 +99,7 @@ export class ScanPool {
   /** Where each compiled rule of the versions seen so far sits: its policy and index. */
   readonly #rules = new WeakMap<CompiledRule, RuleLocation>();
   readonly #unsubscribe: () => void;
-  readonly #counts = { judged: 0, inline: 0, failed: 0 };
+  readonly #counts = { judged: 0, inline: 0, failed: 0, sharedRules: 0 };
   readonly #readyWaiters: (() => void)[] = [];
   #nextId = 1;
   #closed = false;
@@ -135,8 +143,11 @@ export class ScanPool {
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
-  /** Calls judged in a worker, handed back to the main thread, failed closed; and waiting now. */
-  stats(): { readonly judged: number; readonly inline: number; readonly failed: number; readonly queued: number } {
+  /**
+   * Calls judged in a worker, handed back to the main thread, failed closed; rules the
+   * workers' helpers ran; and calls waiting now.
+   */
+  stats(): ScanPoolStats {
     return { ...this.#counts, queued: this.#queue.length };
   }
 
@@ -268,6 +279,7 @@ export class ScanPool {
       case 'judged': {
         // The call goes on now; the worker stays on it until the record's prompt follows.
         const j = msg.judgement;
+        this.#counts.sharedRules += j.sharedRules;
         const forward = j.forward === null ? null : asBuffer(j.forward);
         const body = j.body === null ? forward! : asBuffer(j.body);
         const { route, policy } = job;

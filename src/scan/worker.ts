@@ -45,7 +45,9 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
   jobs.delete(id);
   const rules = await cache.rules(policies, refs);
   if (!rules) return giveBack(id, job.body, 'policy version not available in the worker');
+  const helperRulesBefore = helper?.rulesRun ?? 0;
   const j = await judgeRequest(job.route, job.parsed, job.body, rules, hash, helper?.sharer(policies, refs));
+  const sharedRules = (helper?.rulesRun ?? 0) - helperRulesBefore;
   const forward = j.forward === null ? null : transferable(j.forward);
   const body = j.forward === job.body ? null : transferable(job.body);
   const transfer: ArrayBuffer[] = [];
@@ -53,7 +55,7 @@ async function judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
   if (body !== null) transfer.push(body.buffer as ArrayBuffer);
   const verdict = j.verdict && { ...j.verdict, findings: [] };
   const findingsJson = j.verdict && JSON.stringify(j.verdict.findings);
-  send({ type: 'judged', id, judgement: { body, unscanned: j.unscanned, verdict, findingsJson, forward, stripUsageChunk: j.stripUsageChunk } }, transfer);
+  send({ type: 'judged', id, judgement: { body, unscanned: j.unscanned, verdict, findingsJson, forward, stripUsageChunk: j.stripUsageChunk, sharedRules } }, transfer);
   // The record's prompt is built while the call is on its way. Only what the record keeps
   // of it crosses to the main thread (a slice is not a copy).
   const stored = promptToStore(j.segments!, j.verdict?.findings ?? [], msg.promptStorage);

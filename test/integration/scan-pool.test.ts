@@ -59,7 +59,11 @@ describe('big requests judged in a scan worker', () => {
     [inThread, pooled] = await Promise.all([
       // Records keep less than the prompt: the worker sends back only what they keep.
       startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '0', AUDIT_HASH_KEY: HASH_KEY, AUDIT_MAX_TEXT_CHARS: '100000' } }),
-      startHarness({ backend: 'embedded', env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '65536', AUDIT_HASH_KEY: HASH_KEY, AUDIT_MAX_TEXT_CHARS: '100000' } }),
+      // Its worker shares big bodies' rules with a helper thread, whatever the core count.
+      startHarness({
+        backend: 'embedded',
+        env: { SCAN_WORKERS: '1', SCAN_WORKER_MIN_BYTES: '65536', SCAN_SHARE_RULES: 'true', AUDIT_HASH_KEY: HASH_KEY, AUDIT_MAX_TEXT_CHARS: '100000' },
+      }),
     ]);
   });
   afterAll(async () => {
@@ -93,6 +97,20 @@ describe('big requests judged in a scan worker', () => {
     expect(b.record).toEqual(a.record);
     const prompt = b.record.prompt;
     if (typeof prompt === 'string' && prompt.length > 100_000) expect(prompt).toMatch(/\n\[truncated: \d+ more characters\]$/);
+  });
+
+  it("shares the rules of big bodies with the worker's helper thread, and counts them on /metrics", async () => {
+    // The cases above ran in the pooled sidecar (one of them a 4 MB document) and gave the
+    // main thread's results; after its start on the first, the helper takes rules when it
+    // gets a core in time (a few more calls on a machine busy with other tests).
+    const one = await send(inThread, chat());
+    for (let i = 0; i < 30 && pooled.sidecar.ctx.scanPool!.stats().sharedRules === 0; i++) {
+      expect((await send(pooled, chat())).record).toEqual(one.record);
+    }
+    const { sharedRules } = pooled.sidecar.ctx.scanPool!.stats();
+    expect(sharedRules).toBeGreaterThan(0);
+    const metrics = await (await pooled.admin('/metrics')).text();
+    expect(metrics).toMatch(new RegExp(`^sidecar_scan_shared_rules_total ${sharedRules}$`, 'm'));
   });
 
   it('sends a 4 MB body with nothing to change upstream byte for byte (in pieces)', async () => {
