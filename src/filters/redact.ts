@@ -53,8 +53,7 @@ const isLow = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
  */
 export function applyRedactions(text: string, spans: readonly RedactionSpan[]): string {
   if (spans.length === 0) return text;
-  const fitted = spans.map((s) => fitSpan(text, s));
-  const merged = mergeSpans(fitted);
+  const merged = fitSpans(text, spans);
   let out = '';
   let at = 0;
   for (const span of merged) {
@@ -62,6 +61,11 @@ export function applyRedactions(text: string, spans: readonly RedactionSpan[]): 
     at = span.end;
   }
   return out + text.slice(at);
+}
+
+/** The spans applyRedactions replaces in `text`: clamped, off the middle of surrogate pairs, merged. */
+export function fitSpans(text: string, spans: readonly RedactionSpan[]): RedactionSpan[] {
+  return mergeSpans(spans.map((s) => fitSpan(text, s)));
 }
 
 /** Clamps a span into the text and moves its ends off the middle of a surrogate pair. */

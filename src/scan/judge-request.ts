@@ -11,6 +11,7 @@ import { applyRedactions } from '../filters/redact.js';
 import type { CompiledRule, Decision, Finding, Segment } from '../filters/types.js';
 import { extractRequest, renderSegments, requestParams } from '../openai/extract-request.js';
 import { setAt } from '../openai/json-path.js';
+import { spliceRedactions, type StringEdit } from '../openai/json-splice.js';
 import type { FilteredRoute } from '../openai/routes.js';
 
 /** Time allowed to each async check (a moderation service) of the input phase. */
@@ -109,8 +110,10 @@ export function promptToStoreFromBody(route: FilteredRoute, body: Buffer, findin
 
 /**
  * Runs the input rules over `json` (parsed from `body`, which it may modify) and decides
- * what to forward: the original bytes unless a redaction or the usage request changed
- * them (re-serialising would alter numbers such as `1.0`).
+ * what to forward: the original bytes, with redacted text replaced in place and usage
+ * asked for at the front when the stream needs it. Re-serialising (which would alter
+ * numbers such as `1.0`) happens only when the client's own stream_options must change or
+ * a redaction cannot be placed in the bytes.
  */
 export async function judgeRequest(
   route: FilteredRoute,
@@ -123,7 +126,7 @@ export async function judgeRequest(
   const { json, head } = parsed;
   const { segments, unscanned } = extractRequest(route, json);
   const inputText = () => renderSegments(segments);
-  let changed = false;
+  const edits: StringEdit[] = [];
   let verdict: Judgement['verdict'] = null;
   if (rules.length > 0) {
     const ev = await evaluate(rules, segments, 'input', { hash, timeoutMs: INPUT_ASYNC_TIMEOUT_MS, ...(share ? { share } : {}) });
@@ -131,11 +134,14 @@ export async function judgeRequest(
     if (ev.decision === 'block') return { segments, inputText, unscanned, verdict, forward: null, stripUsageChunk: false };
     for (const r of ev.redactions) {
       const seg = segments[r.segment]!;
+      // Into the parsed body too: it is re-serialised if the bytes cannot be edited.
       setAt(json, seg.path, applyRedactions(seg.text, r.spans));
-      changed = true;
+      edits.push({ path: seg.path, text: seg.text, spans: r.spans });
     }
   }
-  let forward = body;
+  // The redactions go into the body's own bytes; re-serialising is the fallback.
+  let forward = edits.length === 0 ? body : spliceRedactions(body, edits);
+  let reserialise = forward === null;
   let stripUsageChunk = false;
   if (head.stream && (route === 'chat.completions' || route === 'completions')) {
     const so = json.stream_options;
@@ -143,16 +149,18 @@ export async function judgeRequest(
     if (!asked) {
       // Ask for usage anyway (exact tokens in the record); the extra chunk is stripped.
       stripUsageChunk = true;
-      if (changed || (typeof so === 'object' && so !== null)) {
+      if (so !== undefined || reserialise) {
+        // A stream_options of the client's (an object without include_usage, or null) is
+        // rewritten: a second member added in front would lose to it.
         json.stream_options = { ...(typeof so === 'object' && so !== null ? so : {}), include_usage: true };
-        changed = true;
+        reserialise = true;
       } else {
-        forward = spliceStreamOptions(body);
+        forward = spliceStreamOptions(forward!);
       }
     }
   }
-  if (changed) forward = Buffer.from(JSON.stringify(json));
-  return { segments, inputText, unscanned, verdict, forward, stripUsageChunk };
+  if (reserialise) forward = Buffer.from(JSON.stringify(json));
+  return { segments, inputText, unscanned, verdict, forward: forward!, stripUsageChunk };
 }
 
 /**

@@ -145,12 +145,15 @@ describe('big requests judged in a scan worker', () => {
 
   it('judged in the worker: the record shows the findings, and the redaction reached upstream', async () => {
     const { judged } = pooled.sidecar.ctx.scanPool!.stats();
-    const b = await send(pooled, chat());
+    // Written as a client may write it: spaces, a 1.0, an escaped slash.
+    const body = chat().replace('"temperature":1', '"temperature" : 1.0, "note": "a\\/b"');
+    const b = await send(pooled, body);
     expect(pooled.sidecar.ctx.scanPool!.stats().judged).toBe(judged + 1);
     expect(b.decision).toBe('redact');
     expect(b.forwarded).toContain('[REDACTED:email]');
     expect((b.record.findings as unknown[]).length).toBeGreaterThan(3);
-    expect(b.forwarded).toContain('"temperature":1');
+    // Redacted in the client's own bytes: the rest goes on as it was sent.
+    expect(b.forwarded).toContain('"temperature" : 1.0, "note": "a\\/b"');
   });
 
   it('uses the new policy version right after a reload, in the worker too', async () => {
