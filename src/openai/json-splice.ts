@@ -18,17 +18,27 @@ export interface StringEdit {
 }
 
 const QUOTE = 0x22;
+
+/**
+ * Most bytes read to place a body's edits: finding a string reads up to the whole body
+ * (the last of duplicate keys wins), once per edit. A body with more redacted strings
+ * than this allows (thousands of short messages, each with a match) is re-serialised,
+ * which costs one pass however many there are.
+ */
+export const SPLICE_READ_BUDGET = 32 * 1024 * 1024;
 const BACKSLASH = 0x5c;
 
 /**
- * The body with each edit's spans replaced by their labels, or null when an edit cannot be
+ * The body with each edit's spans replaced by their labels, or null when the edits cannot be
  * placed byte for byte (the body is not valid UTF-8, a path does not lead to a string of
- * that text): the caller then re-serialises.
+ * that text) or would cost more than re-serialising (SPLICE_READ_BUDGET): the caller then
+ * re-serialises.
  */
 export function spliceRedactions(body: Buffer, edits: readonly StringEdit[]): Buffer | null {
   // JSON.parse read the body decoded with U+FFFD for invalid bytes: offsets in the text
   // would not match offsets in the bytes.
   if (!isUtf8(body)) return null;
+  if (edits.length * body.length > SPLICE_READ_BUDGET) return null;
   /** Byte ranges to cut, and what goes in each: starts, ends and labels side by side. */
   const starts: number[] = [];
   const ends: number[] = [];

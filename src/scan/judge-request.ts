@@ -149,9 +149,10 @@ export async function judgeRequest(
     if (!asked) {
       // Ask for usage anyway (exact tokens in the record); the extra chunk is stripped.
       stripUsageChunk = true;
-      if (so !== undefined || reserialise) {
+      if (so === null || typeof so === 'object' || reserialise) {
         // A stream_options of the client's (an object without include_usage, or null) is
-        // rewritten: a second member added in front would lose to it.
+        // rewritten: a second member added in front would lose to it. Any other value is
+        // left for the gateway to refuse.
         json.stream_options = { ...(typeof so === 'object' && so !== null ? so : {}), include_usage: true };
         reserialise = true;
       } else {

@@ -156,6 +156,18 @@ describe('big requests judged in a scan worker', () => {
     expect(b.forwarded).toContain('"temperature" : 1.0, "note": "a\\/b"');
   });
 
+  it('redacts thousands of short messages, each with a match, in both (re-serialised: too many to place in the bytes)', async () => {
+    const messages = Array.from({ length: 3_000 }, (_, i) => ({ role: 'user', content: `note ${i}: write to user${i}@example.com` }));
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages, temperature: 1.0 });
+    const a = await send(inThread, body);
+    const b = await send(pooled, body);
+    expect(b.decision).toBe('redact');
+    expect(b.forwarded).toBe(a.forwarded);
+    expect(b.record).toEqual(a.record);
+    expect(b.forwarded).not.toMatch(/user\d+@example\.com/);
+    expect(JSON.parse(b.forwarded!).messages[2999].content).toBe('note 2999: write to [REDACTED:email]');
+  });
+
   it('uses the new policy version right after a reload, in the worker too', async () => {
     const put = (h: Harness) =>
       h.admin('/policies/extra', {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyRedactions, type RedactionSpan } from '../../../src/filters/redact.js';
-import { locateString, spliceRedactions } from '../../../src/openai/json-splice.js';
+import { locateString, SPLICE_READ_BUDGET, spliceRedactions } from '../../../src/openai/json-splice.js';
 
 const UNITS = ['a', 'b', ' ', '"', '\\', '\n', '\t', '\u0001', '/', 'é', '中', '😀', '\ud800', '\udc00', '\u2028', 'Z'];
 const text = fc.array(fc.constantFrom(...UNITS), { maxLength: 40 }).map((a) => a.join(''));
@@ -77,6 +77,16 @@ describe('spliceRedactions', () => {
     const body = Buffer.from(`{"deep":${deep},"prompt":"hide me"}`);
     const out = spliceRedactions(body, [{ path: ['prompt'], text: 'hide me', spans: [{ start: 5, end: 7, label: '[X]' }] }]);
     expect(out!.toString().endsWith('"prompt":"hide [X]"}')).toBe(true);
+  });
+
+  it('leaves a body with more redacted strings than its size allows to re-serialising (each is found from the start)', () => {
+    const message = '{"role":"user","content":"x a@b.cc"}';
+    const span = [{ start: 2, end: 8, label: '[REDACTED:email]' }];
+    const bodyOf = (n: number) => Buffer.from(`{"messages":[${Array.from({ length: n }, () => message).join(',')}]}`);
+    const editsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ path: ['messages', i, 'content'], text: 'x a@b.cc', spans: span }));
+    const fits = Math.floor(Math.sqrt(SPLICE_READ_BUDGET / (message.length + 1)));
+    expect(spliceRedactions(bodyOf(fits - 10), editsOf(fits - 10))).not.toBeNull();
+    expect(spliceRedactions(bodyOf(fits + 10), editsOf(fits + 10))).toBeNull();
   });
 
   it('refuses, for re-serialising instead: bytes that are not UTF-8, a path to no string, a text that does not match', () => {
