@@ -1,3 +1,6 @@
+// The request body's own bytes, read the way JSON.parse read them: redactions written into
+// them, and keys that repeat within an object found in them.
+//
 // Redactions written into the request body's own bytes. Re-serialising a parsed body
 // would change what the client sent beyond the redacted text (`1.0` becomes `1`, key order
 // and spacing are lost) and costs a JSON.stringify and a UTF-8 encoding of the whole body
@@ -240,4 +243,36 @@ function unitsToBytes(body: Buffer, from: number, to: number, units: readonly nu
     if (k < units.length) out.push(i);
   }
   return i === to ? out : null;
+}
+
+/**
+ * The first key that appears twice in one object of `body` (a JSON text JSON.parse
+ * accepted), or null. JSON.parse keeps the last of them; a gateway's parser may keep the
+ * first, and would then act on a value no filter saw. Iterative: any depth.
+ */
+export function repeatedKey(body: Buffer): string | null {
+  /** One entry per open container: the keys seen so far in an object, null for an array. */
+  const open: (Set<string> | null)[] = [];
+  let i = 0;
+  while (i < body.length) {
+    const b = body[i]!;
+    if (b === QUOTE) {
+      const end = stringEnd(body, i);
+      if (end < 0) return null;
+      const keys = open[open.length - 1];
+      // In JSON text a string followed by a colon is a member name.
+      if (keys && body[skipSpace(body, end + 1)] === 0x3a) {
+        const key = keyText(body, i, end);
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = end + 1;
+      continue;
+    }
+    if (b === 0x7b) open.push(new Set());
+    else if (b === 0x5b) open.push(null);
+    else if (b === 0x7d || b === 0x5d) open.pop();
+    i++;
+  }
+  return null;
 }

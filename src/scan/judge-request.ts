@@ -11,7 +11,7 @@ import { applyRedactions } from '../filters/redact.js';
 import type { CompiledRule, Decision, Finding, Segment } from '../filters/types.js';
 import { extractRequest, renderSegments, requestParams } from '../openai/extract-request.js';
 import { setAt } from '../openai/json-path.js';
-import { spliceRedactions, type StringEdit } from '../openai/json-splice.js';
+import { repeatedKey, spliceRedactions, type StringEdit } from '../openai/json-splice.js';
 import type { FilteredRoute } from '../openai/routes.js';
 
 /** Time allowed to each async check (a moderation service) of the input phase. */
@@ -82,6 +82,13 @@ export function parseRequest(body: Buffer | null): ParsedRequest {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SidecarError('invalid_json', 'The request body must be a JSON object.');
+  }
+  // The filters judge the last of repeated keys (as JSON.parse keeps it); the gateway gets
+  // the client's bytes and might act on the first.
+  const repeated = repeatedKey(body);
+  if (repeated !== null) {
+    const name = repeated.length > 40 ? `${repeated.slice(0, 40)}…` : repeated;
+    throw new SidecarError('invalid_json', `The request body repeats the key ${JSON.stringify(name)} within one object; each key may appear only once.`);
   }
   const json = parsed as Record<string, unknown>;
   return {

@@ -173,6 +173,24 @@ describe.each(backends())('proxy on %s Postgres', (backend) => {
     expect(list.items.map((r: any) => r.errorCode)).toEqual(['invalid_json', 'invalid_json', 'invalid_json']);
   });
 
+  it('refuses a body that repeats a key, whichever value a gateway would keep, and forwards nothing', async () => {
+    // The banned term is in the first `messages`; JSON.parse (and the filters) see the second.
+    const sent = h.standin.requests.length;
+    const bodies = [
+      '{"model":"m","messages":[{"role":"user","content":"Project Nightingale"}],"messages":[{"role":"user","content":"hi"}]}',
+      '{"model":"m","messages":[{"role":"user","content":"Project Nightingale","content":"hi"}]}',
+      '{"model":"m","messages":[{"role":"user","content":"Project Nightingale","c\\u006fntent":"hi"}]}',
+    ];
+    for (const body of bodies) {
+      const res = await fetch(`${h.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-x' }, body });
+      expect(res.status).toBe(400);
+      const { error } = await res.json();
+      expect(error.code).toBe('invalid_json');
+      expect(error.message).toMatch(/repeats the key "(messages|content)"/);
+    }
+    expect(h.standin.requests.length).toBe(sent);
+  });
+
   it('answers 404 in the OpenAI shape outside /v1 and a page at the root', async () => {
     const res = await fetch(`${h.proxyUrl}/nope`);
     expect(res.status).toBe(404);

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyRedactions, type RedactionSpan } from '../../../src/filters/redact.js';
-import { locateString, SPLICE_READ_BUDGET, spliceRedactions } from '../../../src/openai/json-splice.js';
+import { locateString, repeatedKey, SPLICE_READ_BUDGET, spliceRedactions } from '../../../src/openai/json-splice.js';
 
 const UNITS = ['a', 'b', ' ', '"', '\\', '\n', '\t', '\u0001', '/', 'é', '中', '😀', '\ud800', '\udc00', '\u2028', 'Z'];
 const text = fc.array(fc.constantFrom(...UNITS), { maxLength: 40 }).map((a) => a.join(''));
@@ -99,5 +99,27 @@ describe('spliceRedactions', () => {
     expect(spliceRedactions(Buffer.from('{"prompt":"abc"}'), [{ path: ['prompt'], text: 'ab', spans }])).toBeNull();
     expect(spliceRedactions(Buffer.from('{"prompt":"xy"}'), [{ path: ['prompt'], text: 'ab', spans }])).toBeNull();
     expect(spliceRedactions(Buffer.from('{"other":"ab"}'), [{ path: ['prompt'], text: 'ab', spans }])).toBeNull();
+  });
+});
+
+describe('repeatedKey', () => {
+  it('finds a key given twice in one object, at any depth, however it is written', () => {
+    expect(repeatedKey(Buffer.from('{"a":1,"b":{"c":[{"d":1},{"d":2}]},"e":"\\"a\\":1"}'))).toBeNull();
+    expect(repeatedKey(Buffer.from('{"a":1,"a":2}'))).toBe('a');
+    expect(repeatedKey(Buffer.from('{"m":[{"role":"user","content":"x" , "content" :"y"}]}'))).toBe('content');
+    expect(repeatedKey(Buffer.from('{"a":1,"\\u0061":2}'))).toBe('a');
+    expect(repeatedKey(Buffer.from('[{"k":1},{"k":2},{"x":{"k":3,"y":[],"k":4}}]'))).toBe('k');
+    expect(repeatedKey(Buffer.from(`{"deep":${'['.repeat(50_000)}{"z":1,"z":2}${']'.repeat(50_000)}}`))).toBe('z');
+  });
+
+  it('agrees with a reference on random JSON (no repeats) and with those repeats added', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.string({ maxLength: 6 }), (value, key) => {
+        const text = JSON.stringify(value);
+        expect(repeatedKey(Buffer.from(text))).toBeNull();
+        const twice = `{${JSON.stringify(key)}:${text},${JSON.stringify(key)}:0}`;
+        expect(repeatedKey(Buffer.from(twice))).toBe(key);
+      }),
+    );
   });
 });
