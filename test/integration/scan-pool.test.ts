@@ -168,6 +168,19 @@ describe('big requests judged in a scan worker', () => {
     expect(JSON.parse(b.forwarded!).messages[2999].content).toBe('note 2999: write to [REDACTED:email]');
   });
 
+  it('refuses a big body that repeats a key, in the worker as on the main thread', async () => {
+    const body = chat().replace('"temperature":1', '"temperature":1,"model":"gpt-4o"');
+    const before = pooled.sidecar.ctx.scanPool!.stats();
+    const a = await send(inThread, body);
+    const b = await send(pooled, body);
+    expect(pooled.sidecar.ctx.scanPool!.stats().inline).toBe(before.inline);
+    expect(b.status).toBe(400);
+    expect(JSON.parse(b.body).error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('repeats the key "model"') });
+    expect(b.body).toBe(a.body);
+    expect(b.forwarded).toBeNull();
+    expect(b.record).toEqual(a.record);
+  });
+
   it('uses the new policy version right after a reload, in the worker too', async () => {
     const put = (h: Harness) =>
       h.admin('/policies/extra', {
