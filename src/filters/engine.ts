@@ -94,9 +94,9 @@ export function evaluate(
   phase: Phase,
   opts: EvaluateOptions,
 ): Promise<Evaluation> {
-  if (opts.share && worthSharing(rules, segments, phase, opts.share)) return evaluateWithAsync(rules, segments, phase, opts);
-  if (!hasAsyncRules(rules, phase)) return Promise.resolve(evaluateSync(rules, segments, phase, opts));
-  return evaluateWithAsync(rules, segments, phase, opts);
+  const share = opts.share && worthSharing(rules, segments, phase, opts.share) ? opts.share : null;
+  if (!share && !hasAsyncRules(rules, phase)) return Promise.resolve(evaluateSync(rules, segments, phase, opts));
+  return evaluateWithAsync(rules, segments, phase, opts, share);
 }
 
 function worthSharing(rules: readonly CompiledRule[], segments: readonly Segment[], phase: Phase, share: RuleSharer): boolean {
@@ -137,6 +137,7 @@ async function evaluateWithAsync(
   segments: readonly Segment[],
   phase: Phase,
   opts: EvaluateOptions,
+  share: RuleSharer | null,
 ): Promise<Evaluation> {
   const started = performance.now();
   // Joined only for async checks: a shared evaluation of sync rules comes this way too.
@@ -150,8 +151,8 @@ async function evaluateWithAsync(
     pending.push(runAsyncCheck(rule, rule.scanner, text, phase, opts).then((check) => collector.record(index, rule, check)));
   });
   const hash = memoizeHash(opts.hash);
-  if (opts.share && worthSharing(rules, segments, phase, opts.share)) {
-    await runShared(collector, rules, segments, phase, hash, opts.share);
+  if (share) {
+    await runShared(collector, rules, segments, phase, hash, share);
   } else {
     rules.forEach((rule, index) => {
       if (rule.scanner.kind === 'sync' && rule.phases.includes(phase)) {

@@ -116,11 +116,11 @@ export function promptToStoreFromBody(route: FilteredRoute, body: Buffer, findin
 }
 
 /**
- * Runs the input rules over `json` (parsed from `body`, which it may modify) and decides
- * what to forward: the original bytes, with redacted text replaced in place and usage
- * asked for at the front when the stream needs it. Re-serialising (which would alter
- * numbers such as `1.0`) happens only when the client's own stream_options must change or
- * a redaction cannot be placed in the bytes.
+ * Runs the input rules over `json` (parsed from `body`; changed only when it is
+ * re-serialised) and decides what to forward: the original bytes, with redacted text
+ * replaced in place and usage asked for at the front when the stream needs it.
+ * Re-serialising (which would alter numbers such as `1.0`) happens only when the client's
+ * own stream_options must change or a redaction cannot be placed in the bytes.
  */
 export async function judgeRequest(
   route: FilteredRoute,
@@ -141,8 +141,6 @@ export async function judgeRequest(
     if (ev.decision === 'block') return { segments, inputText, unscanned, verdict, forward: null, stripUsageChunk: false };
     for (const r of ev.redactions) {
       const seg = segments[r.segment]!;
-      // Into the parsed body too: it is re-serialised if the bytes cannot be edited.
-      setAt(json, seg.path, applyRedactions(seg.text, r.spans));
       edits.push({ path: seg.path, text: seg.text, spans: r.spans });
     }
   }
@@ -167,7 +165,10 @@ export async function judgeRequest(
       }
     }
   }
-  if (reserialise) forward = Buffer.from(JSON.stringify(json));
+  if (reserialise) {
+    for (const e of edits) setAt(json, e.path, applyRedactions(e.text, e.spans));
+    forward = Buffer.from(JSON.stringify(json));
+  }
   return { segments, inputText, unscanned, verdict, forward: forward!, stripUsageChunk };
 }
 
