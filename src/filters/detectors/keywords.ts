@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { foldUnits, normalize, toOriginalSpan, type FoldedUnits } from '../normalize.js';
+import { FoldNeighbourhood, foldScan, normalize, STOP_STRIDE, toOriginalSpan } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
 import { LeftmostLongest } from './lib/leftmost-longest.js';
-import { PerRunCache } from './lib/per-run.js';
 import { codePointBefore, isUnspacedScript, isWordCodePoint } from './lib/word-chars.js';
 
 const MAX_TERMS = 100_000;
 
-/** Every keyword rule folds a text the same way: once per evaluation is enough. */
-const FOLDED = new PerRunCache<FoldedUnits>();
 const MAX_TERM_LENGTH = 1_000;
 
 /** Per-term flags: which edges of the term must sit on a word boundary. */
@@ -79,28 +76,51 @@ function create(opts: KeywordsOptions): SyncScanner {
     },
     scan(text: string): Span[] {
       if (text.length === 0) return [];
-      // No string is built of the folded units. The first keyword rule to see a text runs
-      // its automaton in the loop that folds it; the others of the same evaluation reuse
-      // the folding and run theirs over it.
-      let folded = FOLDED.get(text);
-      let stops: readonly number[] | undefined;
-      if (folded === undefined) {
-        const read = foldUnits(text, automaton.tables);
-        FOLDED.set(text, read);
-        folded = read;
-        stops = read.stops;
-      }
-      const { units, length } = folded;
+      // The automaton runs in the loop that folds the text, and the folded text is not kept:
+      // the few places where a term ends are folded again, a window at a time, to check
+      // word boundaries and to map matches back to the original.
+      const stops = foldScan(text, automaton.tables);
+      if (stops.length === 0) return [];
+      const near = new FoldNeighbourhood(text);
       const found = new LeftmostLongest(longest);
-      const visit = (start: number, end: number, flags: number): void => {
-        if (flags !== 0 && boundaryViolated(units, length, start, end, flags)) return;
-        found.add(start, end);
-      };
-      if (stops === undefined) automaton.forEachMatchIn(units, length, visit);
-      else for (let j = 0; j < stops.length; j += 2) automaton.forEachMatchAt(stops[j + 1]!, stops[j]!, visit);
-      return found.finish().map((s) => toOriginalSpan(folded.map, s.start, s.end, text));
+      for (let j = 0; j < stops.length; j += STOP_STRIDE) {
+        const end = stops[j]!;
+        const at = stops[j + 1]!;
+        const unit = stops[j + 2]!;
+        automaton.forEachMatchAt(stops[j + 3]!, end, (start, _, flags) => {
+          if (flags !== 0) {
+            const local = near.locate(at, unit, end - start + 2, 2);
+            const w = near.window;
+            if (boundaryViolated(w.units, w.length, local - (end - start), local, flags)) return;
+          }
+          found.add(start, end);
+        });
+      }
+      // Kept matches come in order, so their windows are folded in order too.
+      const back = new FoldNeighbourhood(text);
+      return found.finish().map(({ start, end }) => {
+        const j = stopEndingAt(stops, end);
+        const local = back.locate(stops[j + 1]!, stops[j + 2]!, end - start + 2, 2);
+        const w = back.window;
+        const span = toOriginalSpan(w.map, local - (end - start), local, w.text);
+        return { start: w.offset + span.start, end: w.offset + span.end };
+      });
     },
   };
+}
+
+/** The index in `stops` of the stop whose folded end is `end` (there is one for every match). */
+function stopEndingAt(stops: readonly number[], end: number): number {
+  let lo = 0;
+  let hi = stops.length / STOP_STRIDE - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = stops[mid * STOP_STRIDE]!;
+    if (at === end) return mid * STOP_STRIDE;
+    if (at < end) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  throw new Error('a keyword match without the stop that reported it');
 }
 
 /** Whether a word character touches a term that needs a boundary there (folded units). */

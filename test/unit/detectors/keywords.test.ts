@@ -1,6 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keywords } from '../../../src/filters/detectors/keywords.js';
-import type { SyncScanner } from '../../../src/filters/types.js';
+import { AhoCorasick } from '../../../src/filters/detectors/lib/aho-corasick.js';
+import { LeftmostLongest } from '../../../src/filters/detectors/lib/leftmost-longest.js';
+import { codePointBefore, isUnspacedScript, isWordCodePoint } from '../../../src/filters/detectors/lib/word-chars.js';
+import { normalize, toOriginalSpan } from '../../../src/filters/normalize.js';
+import type { Span, SyncScanner } from '../../../src/filters/types.js';
 
 function scanner(options: unknown): SyncScanner {
   const created = keywords.create(keywords.options.parse(options));
@@ -124,3 +129,50 @@ describe('keywords: several rules over one long text', () => {
     expect(withFirst).toHaveLength(400);
   });
 });
+
+/**
+ * The matches worked out the plain way: fold the whole text into a string, find every term
+ * in it, check word boundaries on that string, keep the leftmost-longest, map back.
+ */
+function plainScan(terms: readonly string[], match: 'word' | 'substring', text: string): Span[] {
+  const folded = terms.map((t) => normalize(t).text.trim()).filter((t) => t !== '');
+  const { text: f, map } = normalize(text);
+  const edges = (t: string): [boolean, boolean] => {
+    if (match === 'substring') return [false, false];
+    const first = t.codePointAt(0)!;
+    const last = codePointBefore(t, t.length);
+    return [isWordCodePoint(first) && !isUnspacedScript(first), isWordCodePoint(last) && !isUnspacedScript(last)];
+  };
+  const byTerm = new Map(folded.map((t) => [t, edges(t)]));
+  const found = new LeftmostLongest(folded.reduce((m, t) => Math.max(m, t.length), 0));
+  new AhoCorasick(folded).forEachMatch(f, (start, end) => {
+    const [before, after] = byTerm.get(f.slice(start, end))!;
+    if (before && start > 0 && isWordCodePoint(codePointBefore(f, start))) return;
+    if (after && end < f.length && isWordCodePoint(f.codePointAt(end)!)) return;
+    found.add(start, end);
+  });
+  return found.finish().map((s) => toOriginalSpan(map, s.start, s.end, text));
+}
+
+describe('keywords: matches are those of folding the whole text first', () => {
+  it('for any text and terms, also where matches sit far apart, near window edges and in dense runs', () => {
+    const unit = fc.constantFrom('a', 'b', 'A', ' ', '\n', ' \t ', 'é', 'ß', 'ss', '😀', '\u200b', '\u00ad', 'ｂ', 'а', '\ud800', '\ufdfa', '\u00a8', 'b\u0301', '.', '1');
+    const filler = fc.constantFrom('', 'x'.repeat(700), ' '.repeat(900), 'y\u200b'.repeat(600));
+    const piece = fc.oneof({ weight: 6, arbitrary: fc.string({ unit, maxLength: 12 }) }, { weight: 1, arbitrary: filler });
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit, minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+        fc.array(piece, { maxLength: 30 }),
+        fc.constantFrom<'word' | 'substring'>('word', 'substring'),
+        (raw, pieces, match) => {
+          const terms = raw.filter((t) => normalize(t).text.trim() !== '');
+          if (terms.length === 0) return;
+          const text = pieces.join('');
+          expect(scanner({ keywords: terms, match }).scan(text)).toEqual(plainScan(terms, match, text));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});
+
