@@ -172,13 +172,13 @@ async function evaluateWithAsync(
  * changes the order rules are taken in, never what they find.
  */
 const SCAN_COST: Readonly<Record<string, number>> = {
-  keywords: 30,
-  phone: 20,
-  regex: 14,
-  secret: 12,
-  credit_card: 9,
-  ssn: 5,
+  phone: 25,
+  keywords: 21,
+  regex: 12,
+  secret: 10,
+  credit_card: 8,
   ip_address: 5,
+  ssn: 4,
   cn_resident_id: 4,
   iban: 3,
   email: 2,
