@@ -101,9 +101,18 @@ function learn(cp: number): number {
 }
 
 // ASCII is the hot path: a table says what each byte becomes (whitespace becomes a space).
-const ASCII_FOLD = new Uint16Array(128);
+export const ASCII_FOLD = new Uint16Array(128);
 for (let c = 0; c < 128; c++) ASCII_FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
 for (const c of [9, 10, 11, 12, 13]) ASCII_FOLD[c] = 32;
+
+/**
+ * What a code point above ASCII folds to, or undefined if it folds to itself (it is then
+ * not whitespace). The answer is worked out once per code point and remembered.
+ */
+export function foldedCodePoint(cp: number): string | undefined {
+  const kind = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
+  return kind === IDENTITY ? undefined : FOLDED.get(cp);
+}
 
 /**
  * The folded text as code units, before it becomes a string: `units[0 .. length)` and the
@@ -113,30 +122,6 @@ export interface FoldedUnits {
   readonly units: Uint16Array;
   readonly length: number;
   readonly map: Int32Array;
-}
-
-/**
- * The transition tables of an automaton over folded code units (a keyword automaton), so
- * that {@link foldScan} can run it in the loop that folds. State 0 is the start; a unit of
- * symbol 0 leads back to it.
- */
-export interface UnitAutomaton {
-  /** Code unit -> symbol; 0 for a unit that no term contains. */
-  readonly symbolOf: Int32Array;
-  readonly alphabet: number;
-  /** States below this have a full row: `dense[state * alphabet + symbol]`. */
-  readonly denseStates: number;
-  readonly dense: Int32Array;
-  /** Non-zero for a state where some term ends. */
-  readonly report: Int32Array;
-  /** The transition from a state at or above `denseStates`. */
-  sparseNext(state: number, symbol: number): number;
-}
-
-function advance(a: UnitAutomaton, state: number, unit: number): number {
-  const symbol = a.symbolOf[unit]!;
-  if (symbol === 0) return 0;
-  return state < a.denseStates ? a.dense[state * a.alphabet + symbol]! : a.sparseNext(state, symbol);
 }
 
 /**
@@ -179,8 +164,8 @@ export function foldUnits(original: string): FoldedUnits {
 
     const cp = original.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
-    const kind = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
-    if (kind === IDENTITY) {
+    const folded = foldedCodePoint(cp);
+    if (folded === undefined) {
       // Identity code points are never whitespace (whitespace folds to ' ').
       for (let j = 0; j < width; j++) {
         out[k] = original.charCodeAt(i + j);
@@ -188,7 +173,6 @@ export function foldUnits(original: string): FoldedUnits {
       }
       lastWasSpace = false;
     } else {
-      const folded = FOLDED.get(cp)!;
       const needed = k + folded.length + (n - i - width) + 1;
       if (needed > out.length) {
         const size = Math.max(needed + 16, out.length * 2);
@@ -211,187 +195,6 @@ export function foldUnits(original: string): FoldedUnits {
   }
   map[k] = n;
   return { units: out, length: k, map: map.subarray(0, k + 1) };
-}
-
-/** Above every symbol (symbols number code units): marks whitespace in foldScan's ASCII table. */
-const SPACE_FLAG = 1 << 20;
-
-/** Numbers per stop in what {@link foldScan} returns. */
-export const STOP_STRIDE = 4;
-
-/**
- * Runs `automaton` over the folded form of `original` without writing that form down: the
- * folding and the automaton share one loop, and nothing is stored per character. Returns,
- * for every folded unit after which the automaton is in a state where a term ends, four
- * numbers: how many folded units had been read (the match's end in folded units), the
- * offset in the original of the code point that produced the unit, which of that code
- * point's folded units it was, and the state. {@link FoldNeighbourhood} folds the text
- * around a stop again when a match needs its surroundings or its place in the original.
- */
-export function foldScan(original: string, automaton: UnitAutomaton): number[] {
-  const n = original.length;
-  const stops: number[] = [];
-  const { symbolOf, alphabet, denseStates, dense, report } = automaton;
-  // ASCII: one lookup gives the folded character's symbol, flagged when it is whitespace.
-  const ascii = new Int32Array(128);
-  for (let c = 0; c < 128; c++) ascii[c] = symbolOf[ASCII_FOLD[c]!]! | (ASCII_FOLD[c] === 32 ? SPACE_FLAG : 0);
-  let k = 0;
-  let lastWasSpace = false;
-  let state = 0;
-  let i = 0;
-  while (i < n) {
-    for (; i < n; i++) {
-      const c = original.charCodeAt(i);
-      if (c >= 0x80) break;
-      let symbol = ascii[c]!;
-      if (symbol >= SPACE_FLAG) {
-        if (lastWasSpace) continue;
-        lastWasSpace = true;
-        symbol -= SPACE_FLAG;
-      } else {
-        lastWasSpace = false;
-      }
-      k++;
-      if (symbol === 0) {
-        state = 0;
-      } else {
-        state = state < denseStates ? dense[state * alphabet + symbol]! : automaton.sparseNext(state, symbol);
-        if (report[state] !== 0) stops.push(k, i, 0, state);
-      }
-    }
-    if (i >= n) break;
-
-    const cp = original.codePointAt(i)!;
-    const width = cp > 0xffff ? 2 : 1;
-    const kind = STATE[cp] === UNKNOWN ? learn(cp) : STATE[cp];
-    if (kind === IDENTITY) {
-      for (let j = 0; j < width; j++) {
-        k++;
-        state = advance(automaton, state, original.charCodeAt(i + j));
-        if (report[state] !== 0) stops.push(k, i, j, state);
-      }
-      lastWasSpace = false;
-    } else {
-      const folded = FOLDED.get(cp)!;
-      let emitted = 0;
-      for (let j = 0; j < folded.length; j++) {
-        const unit = folded.charCodeAt(j);
-        if (unit === 32) {
-          if (lastWasSpace) continue;
-          lastWasSpace = true;
-        } else {
-          lastWasSpace = false;
-        }
-        k++;
-        state = advance(automaton, state, unit);
-        if (report[state] !== 0) stops.push(k, i, emitted, state);
-        emitted++;
-      }
-    }
-    i += width;
-  }
-  return stops;
-}
-
-/** A piece of the folded text, folded again from a window of the original. */
-export interface FoldedWindow extends FoldedUnits {
-  /** Where the window begins in the original; `map` is relative to it. */
-  readonly offset: number;
-  /** The window of the original that was folded. */
-  readonly text: string;
-}
-
-/** Code units of the original folded beyond a stop at least, so that later stops reuse the window. */
-const WINDOW_AHEAD = 1024;
-
-/**
- * The folded text near the stops of one {@link foldScan}, folded again window by window.
- * Stops asked for in increasing order share a window until they come near its edge.
- *
- * A window folded on its own starts as if no space came before it, so its first unit may be
- * a space that the whole text's folding dropped (the previous unit was a space). From the
- * first code point that produces a unit on, both foldings are in the same state and make the
- * same units. A window is therefore used only where the units asked for come after its
- * first unit, or where it starts at the beginning of the text.
- */
-export class FoldNeighbourhood {
-  readonly #original: string;
-  readonly #back: number;
-  readonly #ahead: number;
-  #window: FoldedWindow = { units: new Uint16Array(0), length: 0, map: new Int32Array(1), offset: 0, text: '' };
-
-  /** `back` and `ahead`: the least a new window reaches around a stop (tests make them small). */
-  constructor(original: string, { back = 32, ahead = WINDOW_AHEAD }: { back?: number; ahead?: number } = {}) {
-    this.#original = original;
-    this.#back = Math.max(1, back);
-    this.#ahead = Math.max(1, ahead);
-  }
-
-  /** The window that the last {@link locate} answered in. */
-  get window(): FoldedWindow {
-    return this.#window;
-  }
-
-  /**
-   * Makes {@link window} a window in which `units[end - 1]` is the `unit`-th unit produced by
-   * the code point at `at`, and returns `end`. The window has at least `before` units
-   * before `end` after its first unit (or starts at the text's beginning) and at least
-   * `after` units from `end` on (or ends at the text's end). Its units from index 1 on, and
-   * their map, are those of the whole text's folding.
-   */
-  locate(at: number, unit: number, before: number, after: number): number {
-    const reused = this.#endIn(this.#window, at, unit, before, after);
-    if (reused >= 0) return reused;
-    const original = this.#original;
-    const n = original.length;
-    let back = Math.max(this.#back, 2 * before);
-    let ahead = Math.max(this.#ahead, 2 * after);
-    for (;;) {
-      let from = Math.max(0, at - back);
-      if (from > 0 && isLowSurrogate(original.charCodeAt(from)) && isHighSurrogate(original.charCodeAt(from - 1))) from--;
-      let to = Math.min(n, at + 2 + ahead);
-      if (to < n && isLowSurrogate(original.charCodeAt(to)) && isHighSurrogate(original.charCodeAt(to - 1))) to++;
-      const text = original.slice(from, to);
-      const { units, length, map } = foldUnits(text);
-      const window: FoldedWindow = { units, length, map, offset: from, text };
-      const end = this.#endIn(window, at, unit, before, after);
-      if (end >= 0) {
-        this.#window = window;
-        return end;
-      }
-      if (from === 0 && to === n) throw new Error('foldScan reported a unit that folding the text does not produce');
-      const first = firstUnitOf(window, at - from);
-      if (from > 0 && (first <= 0 || first + unit + 1 - before < 1)) back *= 2;
-      if (to < n && window.length - (first + unit + 1) < after) ahead *= 2;
-    }
-  }
-
-  /** `end` for the stop in `window`, or -1 if the window does not cover it with the margins asked. */
-  #endIn(window: FoldedWindow, at: number, unit: number, before: number, after: number): number {
-    const local = at - window.offset;
-    if (local < 0 || local >= window.text.length) return -1;
-    const first = firstUnitOf(window, local);
-    if (first < 0) return -1;
-    const end = first + unit + 1;
-    const startsText = window.offset === 0;
-    const endsText = window.offset + window.text.length === this.#original.length;
-    if (!startsText && (first === 0 || end - before < 1)) return -1;
-    if (!endsText && window.length - end < after) return -1;
-    return end;
-  }
-}
-
-/** The index of the first unit that the code point at `local` produced, or -1 if it produced none. */
-function firstUnitOf(window: FoldedUnits, local: number): number {
-  const { map, length } = window;
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (map[mid]! < local) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < length && map[lo] === local ? lo : -1;
 }
 
 function grow16(a: Uint16Array, size: number): Uint16Array {
@@ -432,10 +235,10 @@ export function toOriginalSpan(map: Int32Array, start: number, end: number, orig
   return { start: from, end: to };
 }
 
-function isLowSurrogate(unit: number): boolean {
+export function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
-function isHighSurrogate(unit: number): boolean {
+export function isHighSurrogate(unit: number): boolean {
   return unit >= 0xd800 && unit <= 0xdbff;
 }

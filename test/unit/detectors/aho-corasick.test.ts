@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AhoCorasick } from '../../../src/filters/detectors/lib/aho-corasick.js';
-import { foldScan, foldUnits, STOP_STRIDE } from '../../../src/filters/normalize.js';
+import { foldScan, STOP_STRIDE } from '../../../src/filters/fold-scan.js';
+import { foldUnits } from '../../../src/filters/normalize.js';
 
 /** Every occurrence of every term, the slow obvious way, as sorted "start:end" keys. */
 function naive(terms: readonly string[], text: string): string[] {
@@ -47,7 +48,7 @@ describe('AhoCorasick', () => {
       fc.property(fc.array(fc.string({ unit, minLength: 1, maxLength: 5 }), { maxLength: 12 }), fc.string({ unit, maxLength: 80 }), (raw, text) => {
         const terms = raw.map((t) => foldUnits(t)).map((f) => String.fromCharCode(...f.units.subarray(0, f.length)));
         const automaton = new AhoCorasick(terms, { payloadOf: (t) => t.length, ...(denseBudget === undefined ? {} : { denseBudget }) });
-        const stops = foldScan(text, automaton.tables);
+        const stops = foldScan(text, automaton.tables)!;
         const plain = foldUnits(text);
         const fused: string[] = [];
         for (let j = 0; j < stops.length; j += STOP_STRIDE) {

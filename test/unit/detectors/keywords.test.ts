@@ -114,14 +114,14 @@ describe('keywords: options', () => {
 });
 
 describe('keywords: several rules over one long text', () => {
-  it('finds the same matches whether a rule folds the text itself or reuses another rule’s folding', async () => {
+  it('finds the same matches whatever keyword rules scanned the same text before it', async () => {
     const text = 'Tell nobody about PROJECT\nNightingale, the ａｃｍｅ merger or Straße works. '.repeat(200);
     const first = scanner({ keywords: ['project nightingale', 'strasse'] });
     const second = scanner({ keywords: ['acme merger', 'works', 'nobody about'], match: 'substring' });
     const alone = second.scan(text);
     await null; // a new synchronous run: nothing shared with the scans above
     const withFirst = first.scan(text);
-    const shared = second.scan(text); // reuses the folding made for `first`
+    const shared = second.scan(text); // after `first`, in the same synchronous run
     expect(shared).toEqual(alone);
     expect(shared).toHaveLength(600);
     await null;
@@ -173,6 +173,25 @@ describe('keywords: matches are those of folding the whole text first', () => {
       ),
       { numRuns: 1500 },
     );
+  });
+
+  it('on texts built to make every window long or every position a match', () => {
+    // Each letter followed by 1,100 invisible characters or by 40 combining marks, and
+    // terms that match at every letter: the windows would cost far more than the text, or
+    // the stops would fill memory, so the text is folded whole (same matches).
+    const zwsp = (s: string) => [...s].map((c) => c + '\u200b'.repeat(1100)).join('');
+    const zalgo = (s: string) => [...s].map((c) => c + '\u0301'.repeat(40)).join('');
+    const cases: Array<[string[], 'word' | 'substring', string]> = [
+      [['a'.repeat(200)], 'word', zwsp('a'.repeat(400))],
+      [['ab', 'ba'], 'substring', zwsp('ab'.repeat(200))],
+      [['project nightingale'], 'word', zwsp('see project nightingale now; project nightingale.')],
+      [['project nightingale'], 'word', zalgo('see project nightingale now; '.repeat(200))],
+      [['a', 'aa', 'aaa'], 'substring', 'a'.repeat(200_000)],
+      [['ab'], 'word', 'ab '.repeat(70_000)],
+    ];
+    for (const [terms, match, text] of cases) {
+      expect(scanner({ keywords: terms, match }).scan(text), `${terms[0]} ${match}`).toEqual(plainScan(terms, match, text));
+    }
   });
 });
 

@@ -169,7 +169,7 @@ rules:
       },
     };
     await evaluate(all, segments(5), 'input', { hash, share: sharer });
-    expect(first).toBe('keywords');
+    expect(first).toBe('phone');
   });
 
   it('runs here the rules a failed sharer had taken', async () => {

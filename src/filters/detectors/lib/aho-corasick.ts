@@ -1,4 +1,4 @@
-import type { UnitAutomaton } from '../../normalize.js';
+import type { UnitAutomaton } from '../../fold-scan.js';
 
 // Aho-Corasick over UTF-16 code units, for many keywords in one pass.
 //
@@ -87,7 +87,7 @@ export class AhoCorasick {
     };
   }
 
-  /** The transitions, for a scan that runs the automaton itself (foldUnits). */
+  /** The transitions, for a scan that runs the automaton itself (foldScan). */
   readonly tables: UnitAutomaton;
 
   /**

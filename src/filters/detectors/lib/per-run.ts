@@ -1,5 +1,5 @@
 // Several rules of one evaluation scan the same segment text, and some need the same costly
-// form of it (its UTF-8 bytes, its folded units). The engine runs the sync rules of an
+// form of it (its UTF-8 bytes, whether it is well formed). The engine runs the sync rules of an
 // evaluation in one synchronous run, so a one-entry cache that is cleared when that run
 // ends (a microtask) shares the work between them without keeping a large text alive after
 // the evaluation, and without any change to the scanner interface.
