@@ -7,7 +7,6 @@ import * as auditTextSearch from './2026-12-01T00-00-00_audit_text_search.js';
 import * as auditHashChain from './2026-12-01T01-00-00_audit_hash_chain.js';
 import * as auditRetentionMarks from './2026-12-01T02-00-00_audit_retention_marks.js';
 import * as auditTimeCoveringIndex from './2026-12-01T03-00-00_audit_time_covering_index.js';
-import * as auditTextSearchHead from './2026-12-02T00-00-00_audit_text_search_head.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25T00-00-00_audit_records': auditRecords,
@@ -16,5 +15,4 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T01-00-00_audit_hash_chain': auditHashChain,
   '2026-12-01T02-00-00_audit_retention_marks': auditRetentionMarks,
   '2026-12-01T03-00-00_audit_time_covering_index': auditTimeCoveringIndex,
-  '2026-12-02T00-00-00_audit_text_search_head': auditTextSearchHead,
 };

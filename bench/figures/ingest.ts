@@ -62,7 +62,7 @@ export async function ingest(b: BenchContext): Promise<void> {
   });
   // Diagnostic: the same without the trigram indexes of the audit text search, to show how
   // much of the cost is theirs.
-  const plain = await runWriter(b, 'ingest_no_trgm', 'drop index if exists audit_records_prompt_head_trgm_idx; drop index if exists audit_records_response_head_trgm_idx');
+  const plain = await runWriter(b, 'ingest_no_trgm', 'drop index if exists audit_records_prompt_trgm_idx; drop index if exists audit_records_response_trgm_idx');
   b.report.add({
     figure: '6. (diagnostic) the same without the two trigram GIN indexes',
     direct: '—',

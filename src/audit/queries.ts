@@ -19,11 +19,6 @@ export interface AuditFilter {
   readonly caller?: readonly string[];
   /** Text that the prompt or the response contains, case-insensitively (trigram-indexed). */
   readonly q?: string;
-  /**
-   * Which records `q` is looked for in: all of them (the default), or one of the two parts
-   * that a search reads separately (see {@link textCondition}).
-   */
-  readonly qScope?: TextScope;
 }
 
 export interface Cursor {
@@ -77,47 +72,11 @@ export function whereFilter(eb: Eb, f: AuditFilter) {
     }
     if (or.length) and.push(eb.or(or));
   }
-  if (f.q !== undefined) and.push(textCondition(eb, containsPattern(f.q), f.qScope ?? 'all'));
+  if (f.q !== undefined) {
+    const pattern = containsPattern(f.q);
+    and.push(eb.or([eb('prompt', 'ilike', pattern), eb('response', 'ilike', pattern)]));
+  }
   return eb.and(and);
-}
-
-/**
- * Characters of a prompt or response that its trigram index covers (migration
- * 2026-12-02T00-00-00_audit_text_search_head, which must say the same number).
- */
-export const SEARCH_HEAD_CHARS = 65_536;
-
-/**
- * The records a text search reads: `head`, those whose prompt or response has the text in
- * its first SEARCH_HEAD_CHARS characters (through the trigram indexes); `long`, those whose
- * prompt or response is longer than that, checked whole (through the index of lengths);
- * `all`, both: exactly the records whose prompt or response contains the text, since a text
- * no longer than the head is its own head.
- */
-export type TextScope = 'all' | 'head' | 'long';
-
-/**
- * `prompt ILIKE pattern OR response ILIKE pattern`, restricted to `scope`, written with the
- * index expressions (constants as literals, not parameters, so the planner can match the
- * expressions and use their statistics). A list reads `head` and `long` as two queries and
- * merges them: one query with every branch costs Postgres twice the planning over the
- * day partitions (about 85 against 40 ms over a month), far more than the second query.
- */
-function textCondition(eb: Eb, pattern: string, scope: TextScope) {
-  const head = sql.lit(SEARCH_HEAD_CHARS);
-  const inHead = [
-    eb(sql<string>`left(prompt, ${head})`, 'ilike', pattern),
-    eb(sql<string>`left(response, ${head})`, 'ilike', pattern),
-  ];
-  const inLong = eb.and([hasLongText(eb), eb.or([eb('prompt', 'ilike', pattern), eb('response', 'ilike', pattern)])]);
-  if (scope === 'head') return eb.or(inHead);
-  if (scope === 'long') return inLong;
-  return eb.or([...inHead, inLong]);
-}
-
-/** The record's prompt or response is longer than the indexed head (the index of lengths). */
-export function hasLongText(eb: Eb) {
-  return eb(sql<number>`greatest(char_length(prompt), char_length(response))`, '>', sql.lit(SEARCH_HEAD_CHARS));
 }
 
 /** What a list shows of a record: everything but the long texts, plus a prompt preview. */

@@ -12,7 +12,7 @@
 // much as its matches (bench/audit-queries.ts).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { hasLongText, listQuery, whereFilter, type AuditFilter, type Cursor, type ListedRow, type TextScope } from './queries.js';
+import { listQuery, type AuditFilter, type Cursor, type ListedRow } from './queries.js';
 
 const FIRST_WINDOW_MS = 3_600_000;
 const GROWTH = 4;
@@ -61,62 +61,11 @@ export async function searchRows(db: Kysely<DB>, filter: AuditFilter, page: { li
   const want = page.limit + 1;
   return db.transaction().execute(async (trx) => {
     await sql`select set_config('enable_indexscan', 'off', true)`.execute(trx);
-    // Each window is read in its heads (TextScope), and where it holds long texts, in
-    // those too: each query gives its newest matches, so the newest of both are among them.
-    const long = await longTextSpan(trx, filter);
     const rows: ListedRow[] = [];
     for (const window of searchWindows(filter, page.cursor, new Date(oldest), new Date())) {
-      const limit = want - rows.length - 1;
-      const read = (qScope: TextScope) => listQuery(trx, { ...window, qScope }, { limit, cursor: page.cursor }).execute();
-      const heads = await read('head');
-      rows.push(...(long !== null && overlaps(window, long) ? mergeNewestFirst(heads, await read('long'), limit + 1) : heads));
+      rows.push(...(await listQuery(trx, window, { limit: want - rows.length - 1, cursor: page.cursor }).execute()));
       if (rows.length >= want) break;
     }
     return rows;
   });
-}
-
-interface Span {
-  readonly first: Date;
-  readonly last: Date;
-}
-
-/**
- * When the records of the filter's range with a text longer than the indexed head were
- * received, or null if there are none: a search reads long texts only in the windows that
- * have some. One look through the index of lengths; long texts are few.
- */
-async function longTextSpan(db: Kysely<DB>, filter: AuditFilter): Promise<Span | null> {
-  const row = await db
-    .selectFrom('audit_records')
-    .select([sql<Date | null>`min(received_at)`.as('first'), sql<Date | null>`max(received_at)`.as('last')])
-    .where((eb) => eb.and([whereFilter(eb, { from: filter.from, to: filter.to }), hasLongText(eb)]))
-    .executeTakeFirstOrThrow();
-  return row.first === null || row.last === null ? null : { first: new Date(row.first), last: new Date(row.last) };
-}
-
-function overlaps(window: AuditFilter, span: Span): boolean {
-  return (window.to === undefined || span.first < window.to) && (window.from === undefined || span.last >= window.from);
-}
-
-/** The first `max` rows of two lists sorted newest first, in that order, each row once. */
-export function mergeNewestFirst<T extends { readonly received_at: Date | string; readonly id: string }>(a: readonly T[], b: readonly T[], max: number): T[] {
-  const out: T[] = [];
-  const seen = new Set<string>();
-  let i = 0;
-  let j = 0;
-  while (out.length < max && (i < a.length || j < b.length)) {
-    const next = j >= b.length || (i < a.length && newerFirst(a[i]!, b[j]!) <= 0) ? a[i++]! : b[j++]!;
-    if (seen.has(next.id)) continue;
-    seen.add(next.id);
-    out.push(next);
-  }
-  return out;
-}
-
-/** Negative when `x` comes first in a newest-first list: later time, then greater id. */
-function newerFirst(x: { readonly received_at: Date | string; readonly id: string }, y: { readonly received_at: Date | string; readonly id: string }): number {
-  const dt = new Date(y.received_at).getTime() - new Date(x.received_at).getTime();
-  if (dt !== 0) return dt;
-  return x.id === y.id ? 0 : x.id > y.id ? -1 : 1;
 }

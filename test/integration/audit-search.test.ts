@@ -2,8 +2,6 @@
 // against a reference filter in JS, text search semantics, and injection attempts that
 // must come back as ordinary results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
-import { SEARCH_HEAD_CHARS } from '../../src/audit/queries.js';
 import type { AuditRecord } from '../../src/audit/record.js';
 import { backends, type Harness } from '../support/harness.js';
 import { getJson, listAll, makeRecord, seed, startAuditHarness } from './audit-support.js';
@@ -136,41 +134,32 @@ describe.each(backends())('audit search on %s Postgres', (backend) => {
     expect((await listAll(h, `q=windowed-term&to=${new Date(NOW - 7 * 86_400_000).toISOString()}`, 3)).map((r) => r.id)).toEqual(beforeAWeek);
   });
 
-  it('finds text anywhere in a prompt or response longer than the indexed head', async () => {
-    const HEAD = SEARCH_HEAD_CHARS;
+  it('finds text anywhere in long prompts and responses, in list, stats and export', async () => {
+    const LONG = 100_000;
     const at = (i: number) => new Date(NOW - 3 * 86_400_000 - i * 1000);
     const pad = (n: number) => 'lorem ipsum '.repeat(Math.ceil(n / 12)).slice(0, n);
     const long = [
-      // past the head, at the very end, across the head's last character, in a long response
-      makeRecord({ receivedAt: at(1), caller: 'long', prompt: `${pad(HEAD + 5_000)} deep-needle here` }),
-      makeRecord({ receivedAt: at(2), caller: 'long', prompt: `${pad(HEAD * 2)}deep-needle` }),
-      makeRecord({ receivedAt: at(3), caller: 'long', prompt: `${pad(HEAD - 5)}deep-needle ${pad(100)}` }),
-      makeRecord({ receivedAt: at(4), caller: 'long', prompt: 'short prompt', response: `${pad(HEAD + 1)}DEEP-NEEDLE` }),
-      // in the head of a long text, and in a short one
-      makeRecord({ receivedAt: at(5), caller: 'long', prompt: `deep-needle first ${pad(HEAD * 2)}` }),
-      makeRecord({ receivedAt: at(6), caller: 'long', prompt: 'a short deep-needle prompt' }),
+      makeRecord({ receivedAt: at(1), caller: 'long', prompt: `${pad(LONG)} deep-needle here` }),
+      makeRecord({ receivedAt: at(2), caller: 'long', prompt: `${pad(LONG * 2)}deep-needle` }),
+      makeRecord({ receivedAt: at(3), caller: 'long', prompt: 'short prompt', response: `${pad(LONG)}DEEP-NEEDLE` }),
+      makeRecord({ receivedAt: at(4), caller: 'long', prompt: `deep-needle first ${pad(LONG)}` }),
+      makeRecord({ receivedAt: at(5), caller: 'long', prompt: 'a short deep-needle prompt' }),
     ];
     const without = [
-      makeRecord({ receivedAt: at(7), caller: 'long', prompt: pad(HEAD * 2), response: pad(HEAD + 10) }),
-      makeRecord({ receivedAt: at(8), caller: 'long', prompt: `${pad(HEAD + 100)} deep-noodle` }),
+      makeRecord({ receivedAt: at(6), caller: 'long', prompt: pad(LONG * 2), response: pad(LONG) }),
+      makeRecord({ receivedAt: at(7), caller: 'long', prompt: `${pad(LONG)} deep-noodle` }),
     ];
     await seed(h, [...long, ...without]);
     const want = long.map((r) => r.id); // newest first, as seeded
-    for (const limit of [1, 2, 4, 50]) {
+    for (const limit of [1, 2, 50]) {
       expect((await listAll(h, 'q=deep-needle', limit)).map((r) => r.id), `limit ${limit}`).toEqual(want);
     }
-    expect((await listAll(h, 'q=deep-needle&caller=long', 3)).map((r) => r.id)).toEqual(want);
     const stats = await getJson(h, `/audit/stats?groupBy=caller&q=deep-needle&from=${new Date(NOW - 4 * 86_400_000).toISOString()}`);
     expect(stats.status).toBe(200);
     expect(stats.body.buckets.find((b: any) => b.key === 'long')?.count).toBe(long.length);
     const exported = await h.admin('/audit/export?format=ndjson&q=deep-needle');
-    const lines = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l).id);
-    expect(lines.sort()).toEqual([...want].sort());
-  });
-
-  it('writes the search with the same head length as its index', async () => {
-    const { rows } = await sql<{ def: string }>`select indexdef as def from pg_indexes where indexname = 'audit_records_prompt_head_trgm_idx'`.execute(h.sidecar.ctx.database.db);
-    expect(rows[0]?.def).toContain(`"left"(prompt, ${SEARCH_HEAD_CHARS})`);
+    const ids = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids.sort()).toEqual([...want].sort());
   });
 
   it('refuses a q that is too short, too long or holds NUL, naming q', async () => {

@@ -1,11 +1,10 @@
 // Search windows: newest first, an hour then four times the last, contiguous and
 // half-open, the last reaching back to `from` or the oldest record; the cursor's
 // millisecond stays inside.
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditFilter } from '../../../src/audit/queries.js';
 import { LIST_SPANS } from '../../../src/audit/list.js';
-import { mergeNewestFirst, searchWindows, timeWindows } from '../../../src/audit/search.js';
+import { searchWindows, timeWindows } from '../../../src/audit/search.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -89,25 +88,3 @@ describe('timeWindows (the plain list)', () => {
     expect(w[w.length - 1]!.from).toBeUndefined();
   });
 });
-
-describe('mergeNewestFirst', () => {
-  it('gives the newest rows of both lists, in order, each once', () => {
-    const row = fc.record({ t: fc.integer({ min: 0, max: 20 }), id: fc.constantFrom('0a', '1b', '2c', '3d', '4e', '5f', '6a', '7b') });
-    const newestFirst = (rows: { t: number; id: string }[]) =>
-      [...new Map(rows.map((r) => [r.id, r])).values()].sort((x, y) => y.t - x.t || (x.id > y.id ? -1 : x.id < y.id ? 1 : 0));
-    fc.assert(
-      fc.property(fc.array(row), fc.array(row), fc.integer({ min: 0, max: 10 }), (xs, ys, max) => {
-        // One table: an id has one time; both lists are slices of it, as two queries return.
-        const time = new Map<string, number>();
-        for (const r of [...xs, ...ys]) if (!time.has(r.id)) time.set(r.id, r.t);
-        const asRow = (r: { id: string }) => ({ id: r.id, received_at: new Date(time.get(r.id)! * 1000) });
-        const a = newestFirst(xs.map((r) => ({ ...r, t: time.get(r.id)! }))).map(asRow);
-        const b = newestFirst(ys.map((r) => ({ ...r, t: time.get(r.id)! }))).map(asRow);
-        const want = newestFirst([...a, ...b].map((r) => ({ id: r.id, t: r.received_at.getTime() / 1000 }))).slice(0, max);
-        expect(mergeNewestFirst(a, b, max).map((r) => r.id)).toEqual(want.map((r) => r.id));
-      }),
-      { numRuns: 500 },
-    );
-  });
-});
-
