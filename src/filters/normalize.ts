@@ -226,11 +226,17 @@ export function toOriginalSpan(map: Int32Array, start: number, end: number, orig
   if (!(start >= 0 && start < end && end < map.length)) {
     throw new RangeError('span outside the normalised text');
   }
-  const from = map[start]!;
-  const last = map[end - 1]!;
+  return spanFromOffsets(map[start]!, map[end - 1]!, map[end]!, original);
+}
+
+/**
+ * {@link toOriginalSpan} from the offsets it reads in the map: of the code points that
+ * produced the span's first and last units, and of the one that produced the unit after
+ * it (the original's length when the span ends the text).
+ */
+export function spanFromOffsets(from: number, last: number, next: number, original: string): Span {
   const high = original.charCodeAt(last);
   let to = last + (high >= 0xd800 && high <= 0xdbff && isLowSurrogate(original.charCodeAt(last + 1)) ? 2 : 1);
-  const next = map[end]!;
   while (to < next && isTrailingDecoration(original.charCodeAt(to))) to++;
   return { start: from, end: to };
 }

@@ -1,53 +1,45 @@
-// Windows folded again around a stop agree with the folding of the whole text there.
+// foldScan folds as foldUnits does, runs the automaton over that, and keeps in its ring
+// the units and offsets every stop needs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FoldNeighbourhood } from '../../src/filters/fold-scan.js';
+import { AhoCorasick } from '../../src/filters/detectors/lib/aho-corasick.js';
+import { FoldRing, foldScan, LOOKAHEAD } from '../../src/filters/fold-scan.js';
 import { foldUnits } from '../../src/filters/normalize.js';
 
-describe('FoldNeighbourhood', () => {
-  it('folds a window around any unit exactly as the whole text is folded there', () => {
-    // Units that change length, vanish, collapse, or pair up, so window edges land everywhere.
-    const unit = fc.constantFrom('a', 'B', ' ', '\n', '\t', 'é', 'ß', '😀', '\u200b', '\u00ad', 'ｃ', '\ud800', '\udc00', '\ufdfa', '\u00a8', 'e\u0301');
+// Units that change length, vanish, collapse, or pair up.
+const unit = fc.constantFrom('a', 'B', 'c', ' ', '\n', ' \t ', 'é', 'ß', '😀', '\u200b', '\u00ad', 'ｃ', '\ud800', '\udc00', '\ufdfa', '\u00a8', 'e\u0301');
+
+describe('foldScan', () => {
+  it.each([
+    ['all states dense', undefined],
+    ['only the root dense', 1],
+    ['a few dense states', 24],
+  ])('visits what the automaton finds in foldUnits, with the ring holding each match and its neighbours (%s)', (_, denseBudget) => {
     fc.assert(
-      fc.property(
-        fc.string({ unit, minLength: 1, maxLength: 120 }),
-        fc.array(fc.tuple(fc.nat(), fc.nat(6), fc.nat(6)), { minLength: 1, maxLength: 8 }),
-        fc.integer({ min: 1, max: 8 }),
-        fc.integer({ min: 1, max: 8 }),
-        (text, asks, back, ahead) => {
-          const whole = foldUnits(text);
-          if (whole.length === 0) return;
-          const near = new FoldNeighbourhood(text, { back, ahead });
-          // In increasing order, as a scan asks.
-          const picked = [...new Set(asks.map(([g]) => g % whole.length))].sort((x, y) => x - y);
-          for (const [index, g] of picked.entries()) {
-            const [, before, after] = asks[index]!;
-            const at = whole.map[g]!;
-            const nth = g - whole.map.indexOf(at);
-            const { window, end } = near.locate(at, nth, before, after);
-            const w = { ...window, end };
-            expect(w.offset + w.map[w.end - 1]!).toBe(at);
-            // `before` units before end (from index 1), `after` from end, unless the text ends.
-            const lo = w.offset === 0 ? 0 : 1;
-            if (w.offset > 0) expect(w.end - before).toBeGreaterThanOrEqual(1);
-            for (let x = Math.max(lo, w.end - before - 1); x < w.length; x++) {
-              const global = g - (w.end - 1 - x);
-              expect(w.units[x]).toBe(whole.units[global]);
-              expect(w.offset + w.map[x]!).toBe(whole.map[global]);
+      fc.property(fc.array(fc.string({ unit, minLength: 1, maxLength: 5 }), { maxLength: 12 }), fc.string({ unit, maxLength: 120 }), (raw, text) => {
+        const terms = raw.map((t) => foldUnits(t)).map((f) => String.fromCharCode(...f.units.subarray(0, f.length)));
+        const automaton = new AhoCorasick(terms, { payloadOf: (t) => t.length, ...(denseBudget === undefined ? {} : { denseBudget }) });
+        const whole = foldUnits(text);
+        const longest = terms.reduce((m, t) => Math.max(m, t.length), 0);
+        const ring = new FoldRing(longest + 2);
+        const fused: string[] = [];
+        const length = foldScan(text, automaton.tables, ring, (end, state, known) => {
+          expect(known === whole.length || known === end + LOOKAHEAD).toBe(true);
+          automaton.forEachMatchAt(state, end, (start, e, payload) => {
+            fused.push(`${start}:${e}:${payload}`);
+            // Two units before the match to two after it (as far as the text goes).
+            for (let x = Math.max(0, start - 2); x < Math.min(known, end + LOOKAHEAD); x++) {
+              expect(ring.unit(x), `unit ${x}`).toBe(whole.units[x]);
+              expect(ring.offset(x), `offset ${x}`).toBe(whole.map[x]);
             }
-            if (w.offset + w.text.length < text.length) expect(w.length - w.end).toBeGreaterThanOrEqual(after);
-            else expect(w.length - w.end).toBe(whole.length - g - 1);
-          }
-        },
-      ),
-      { numRuns: 2000 },
+          });
+        });
+        expect(length).toBe(whole.length);
+        const separate: string[] = [];
+        automaton.forEachMatchIn(whole.units, whole.length, (start, end, payload) => separate.push(`${start}:${end}:${payload}`));
+        expect(fused).toEqual(separate);
+      }),
+      { numRuns: 600 },
     );
-  });
-  it('counts what it folds, so that a caller can tell when windows cost more than the text', () => {
-    // One letter per 1,100 invisible characters: a window must reach far to hold a few units.
-    const text = `a${'\u200b'.repeat(1100)}`.repeat(50);
-    const near = new FoldNeighbourhood(text);
-    near.locate(text.length - 1101, 0, 20, 2);
-    expect(near.folded).toBeGreaterThan(20 * 1100);
   });
 });

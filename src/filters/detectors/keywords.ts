@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FoldNeighbourhood, foldScan, STOP_AT, STOP_END, STOP_STATE, STOP_STRIDE, STOP_UNIT } from '../fold-scan.js';
-import { foldUnits, isHighSurrogate, isLowSurrogate, normalize, toOriginalSpan } from '../normalize.js';
+import { FoldRing, foldScan } from '../fold-scan.js';
+import { isHighSurrogate, isLowSurrogate, normalize, spanFromOffsets } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
 import { LeftmostLongest } from './lib/leftmost-longest.js';
@@ -77,98 +77,48 @@ function create(opts: KeywordsOptions): SyncScanner {
     },
     scan(text: string): Span[] {
       if (text.length === 0) return [];
-      // The automaton runs in the loop that folds the text, and the folded text is not kept:
-      // the places where a term ends are folded again, a window at a time, to check word
-      // boundaries and to map matches back to the original (fold-scan.ts). A text full of
-      // matches, or padded so that windows grow long, is folded whole instead, once.
-      const stops = foldScan(text, automaton.tables, Math.max(MIN_STOPS, text.length >> STOPS_PER_CHAR_SHIFT));
-      if (stops === null) return scanWhole(text);
-      if (stops.length === 0) return [];
-      // Folding windows again is worth it while it costs less than folding the whole text.
-      const windowBudget = text.length >> 2;
-      const near = new FoldNeighbourhood(text);
+      // The automaton runs in the loop that folds the text; the folded text is not kept,
+      // only its last units (fold-scan.ts), which hold every match and what surrounds it.
       const found = new LeftmostLongest(longest);
-      for (let j = 0; j < stops.length && near.folded <= windowBudget; j += STOP_STRIDE) {
-        const end = stops[j + STOP_END]!;
-        const at = stops[j + STOP_AT]!;
-        const unit = stops[j + STOP_UNIT]!;
-        automaton.forEachMatchAt(stops[j + STOP_STATE]!, end, (start, _, flags) => {
-          if (flags !== 0) {
-            const { window: w, end: local } = near.locate(at, unit, end - start + 2, 2);
-            if (boundaryViolated(w.units, w.length, local - (end - start), local, flags)) return;
-          }
-          found.add(start, end);
+      const ring = new FoldRing(longest + 2);
+      foldScan(text, automaton.tables, ring, (end, state, known) => {
+        automaton.forEachMatchAt(state, end, (start, _, flags) => {
+          if (flags !== 0 && boundaryViolated(ring, known, start, end, flags)) return;
+          const next = end < known ? ring.offset(end) : text.length;
+          const span = spanFromOffsets(ring.offset(start), ring.offset(end - 1), next, text);
+          found.add(start, end, span.start, span.end);
         });
-      }
-      if (near.folded > windowBudget) return scanWhole(text);
-      // Kept matches come in order, so their windows are folded in order too.
-      const back = new FoldNeighbourhood(text);
-      const spans: Span[] = [];
-      for (const { start, end } of found.finish()) {
-        if (near.folded + back.folded > 2 * windowBudget) return scanWhole(text);
-        const j = stopEndingAt(stops, end);
-        const { window: w, end: local } = back.locate(stops[j + STOP_AT]!, stops[j + STOP_UNIT]!, end - start + 2, 2);
-        const span = toOriginalSpan(w.map, local - (end - start), local, w.text);
-        spans.push({ start: w.offset + span.start, end: w.offset + span.end });
-      }
-      return spans;
+      });
+      return found.finish();
     },
   };
-
-  /** The same matches, found by folding the whole text first. */
-  function scanWhole(text: string): Span[] {
-    const { units, length, map } = foldUnits(text);
-    const found = new LeftmostLongest(longest);
-    automaton.forEachMatchIn(units, length, (start, end, flags) => {
-      if (flags !== 0 && boundaryViolated(units, length, start, end, flags)) return;
-      found.add(start, end);
-    });
-    return found.finish().map((s) => toOriginalSpan(map, s.start, s.end, text));
-  }
 }
 
 /**
- * Stops foldScan may keep (four numbers each): one per 16 characters, or MIN_STOPS for a
- * short text. Past that, matches are so dense that folding the whole text costs less.
+ * Whether a word character touches a term that needs a boundary there. The folded units
+ * are read from the ring: `known` units have been read, and the two before `start` and the
+ * two from `end` are still in it.
  */
-const STOPS_PER_CHAR_SHIFT = 4;
-const MIN_STOPS = 4096;
-
-/** The index in `stops` of the stop whose folded end is `end` (there is one for every match). */
-function stopEndingAt(stops: readonly number[], end: number): number {
-  let lo = 0;
-  let hi = stops.length / STOP_STRIDE - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = stops[mid * STOP_STRIDE + STOP_END]!;
-    if (at === end) return mid * STOP_STRIDE;
-    if (at < end) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  throw new Error('a keyword match without the stop that reported it');
-}
-
-/** Whether a word character touches a term that needs a boundary there (folded units). */
-function boundaryViolated(units: Uint16Array, length: number, start: number, end: number, flags: number): boolean {
+function boundaryViolated(ring: FoldRing, known: number, start: number, end: number, flags: number): boolean {
   if (flags & BOUNDARY_BEFORE) {
-    const before = codePointBeforeIn(units, start);
+    const before = codePointBeforeIn(ring, start);
     if (before >= 0 && isWordCodePoint(before)) return true;
   }
-  return (flags & BOUNDARY_AFTER) !== 0 && end < length && isWordCodePoint(codePointAtIn(units, length, end));
+  return (flags & BOUNDARY_AFTER) !== 0 && end < known && isWordCodePoint(codePointAtIn(ring, known, end));
 }
 
-/** As codePointBefore, over code units. */
-function codePointBeforeIn(units: Uint16Array, index: number): number {
+/** As codePointBefore, over the folded units in the ring. */
+function codePointBeforeIn(ring: FoldRing, index: number): number {
   if (index <= 0) return -1;
-  const low = units[index - 1]!;
-  if (isLowSurrogate(low) && index >= 2 && isHighSurrogate(units[index - 2]!)) return (units[index - 2]! - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+  const low = ring.unit(index - 1);
+  if (isLowSurrogate(low) && index >= 2 && isHighSurrogate(ring.unit(index - 2))) return (ring.unit(index - 2) - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
   return low;
 }
 
-/** As String.prototype.codePointAt, over `units[0 .. length)`; `index < length`. */
-function codePointAtIn(units: Uint16Array, length: number, index: number): number {
-  const high = units[index]!;
-  if (isHighSurrogate(high) && index + 1 < length && isLowSurrogate(units[index + 1]!)) return (high - 0xd800) * 0x400 + (units[index + 1]! - 0xdc00) + 0x10000;
+/** As String.prototype.codePointAt, over the folded units in the ring; `index < known`. */
+function codePointAtIn(ring: FoldRing, known: number, index: number): number {
+  const high = ring.unit(index);
+  if (isHighSurrogate(high) && index + 1 < known && isLowSurrogate(ring.unit(index + 1))) return (high - 0xd800) * 0x400 + (ring.unit(index + 1) - 0xdc00) + 0x10000;
   return high;
 }
 

@@ -13,6 +13,9 @@ export class LeftmostLongest {
   readonly #window: number;
   /** Ring over starts in the open window: the longest end seen for that start, 0 if none. */
   readonly #bestEnd: Int32Array;
+  /** For the same slots: the span reported for the start and its best end (see add). */
+  readonly #outStart: Int32Array;
+  readonly #outEnd: Int32Array;
   #pending = 0;
   /** Every start below this is decided. */
   #next = 0;
@@ -22,16 +25,27 @@ export class LeftmostLongest {
   constructor(maxLength: number) {
     this.#window = maxLength;
     this.#bestEnd = new Int32Array(maxLength + 1);
+    this.#outStart = new Int32Array(maxLength + 1);
+    this.#outEnd = new Int32Array(maxLength + 1);
   }
 
-  add(start: number, end: number): void {
+  /**
+   * A candidate `[start, end)`. Selection works on these offsets; a kept candidate is
+   * reported as `[outStart, outEnd)` (by default the same), so a caller that selects in one
+   * text (a folded one) can report in another (the original).
+   */
+  add(start: number, end: number, outStart = start, outEnd = end): void {
     this.#decideBelow(end - this.#window);
     if (start < this.#lastEnd || end <= start) return;
     // The slot's previous owner started at least window + 1 earlier: decided and cleared.
     const slot = start % this.#bestEnd.length;
     const best = this.#bestEnd[slot]!;
     if (best === 0) this.#pending++;
-    if (end > best) this.#bestEnd[slot] = end;
+    if (end > best) {
+      this.#bestEnd[slot] = end;
+      this.#outStart[slot] = outStart;
+      this.#outEnd[slot] = outEnd;
+    }
   }
 
   finish(): Span[] {
@@ -51,7 +65,7 @@ export class LeftmostLongest {
         this.#bestEnd[slot] = 0;
         this.#pending--;
         if (this.#next >= this.#lastEnd) {
-          this.#kept.push({ start: this.#next, end });
+          this.#kept.push({ start: this.#outStart[slot]!, end: this.#outEnd[slot]! });
           this.#lastEnd = end;
         }
       }
