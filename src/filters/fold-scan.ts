@@ -1,14 +1,17 @@
 // Running a keyword automaton over the folded form of a text without writing that form
 // down. Folding a 4 MB prompt into code units and their offsets fills 24 MB of arrays
 // that are read only around the rare places where a term ends. Here the folding and the
-// automaton share one loop, and only the last few folded units and their offsets are
-// kept, in a ring as long as the longest term plus a little: enough to look at every
-// match, its neighbours (word boundaries) and its place in the original, when the scan has
-// read two units past it. The work per character stays constant whatever the text holds.
+// automaton share one loop. Until the first place where a term ends, nothing is stored
+// per character (most texts hold no listed term at all); from there on, the last folded
+// units and their offsets are kept in a ring as long as the longest term plus a little:
+// enough to look at every match, its neighbours (word boundaries) and its place in the
+// original, once the scan has read two units past it. The ring starts filled by folding
+// again the piece of text before that first place, once. The work per character stays
+// constant whatever the text holds.
 //
 // The loop must fold exactly as foldUnits (normalize.ts) does; the property tests in
 // test/unit/fold-scan.test.ts compare the two.
-import { ASCII_FOLD, foldedCodePoint } from './normalize.js';
+import { ASCII_FOLD, foldedCodePoint, foldUnits, isHighSurrogate, isLowSurrogate } from './normalize.js';
 
 /**
  * The transition tables of an automaton over folded code units (a keyword automaton).
@@ -49,10 +52,10 @@ export class FoldRing {
   readonly offsets: Int32Array;
   readonly mask: number;
 
-  /** A ring that holds `span` units back from the last one read, at least. */
+  /** A ring that holds at least `span` units. */
   constructor(span: number) {
     let size = 16;
-    while (size < span + LOOKAHEAD + 2) size *= 2;
+    while (size < span) size *= 2;
     this.units = new Uint16Array(size);
     this.offsets = new Int32Array(size);
     this.mask = size - 1;
@@ -69,41 +72,150 @@ export class FoldRing {
 
 /**
  * Called for each point where the automaton is in a state where a term ends: `end` folded
- * units had been read, leaving it in `state`. It is called once `end + LOOKAHEAD` units
- * have been read, or at the end of the text; `known` is how many have been read then (the
- * whole folded length at the end). The ring then holds units `known - ring size` to
- * `known - 1`.
+ * units had been read, leaving it in `state`. It is called, in the order of `end`, once at
+ * least `end + LOOKAHEAD` units have been read, or at the end of the text; `known` is how
+ * many have been read then (the whole folded length at the end). `ring` then holds the units from `end - depth - 2`
+ * (`depth` as given to foldScan) to `known - 1`, or from 0.
  */
-export type StopVisitor = (end: number, state: number, known: number) => void;
+export type StopVisitor = (ring: FoldRing, end: number, state: number, known: number) => void;
+
+/** Where a scan is: the next code point to read, units read, the automaton's state. */
+interface Position {
+  i: number;
+  k: number;
+  state: number;
+  lastWasSpace: boolean;
+  /** Stops not yet visited, oldest first: pairs (end, state). */
+  readonly waiting: number[];
+}
 
 /**
- * Runs `automaton` over the folded form of `original`, keeping the last units in `ring`,
- * and calls `visit` for every stop (see StopVisitor). Returns the folded length.
+ * Runs `automaton` over the folded form of `original` and calls `visit` for every stop
+ * (see StopVisitor); `depth` is the longest term. Returns the folded length.
  */
-export function foldScan(original: string, automaton: UnitAutomaton, ring: FoldRing, visit: StopVisitor): number {
-  const n = original.length;
-  const { symbolOf, alphabet, denseStates, dense, report } = automaton;
-  const { units, offsets, mask } = ring;
-  // ASCII: one lookup gives the folded character's symbol, flagged when it is whitespace.
+export function foldScan(original: string, automaton: UnitAutomaton, depth: number, visit: StopVisitor): number {
+  const at: Position = { i: 0, k: 0, state: 0, lastWasSpace: false, waiting: [] };
+  scanToFirstStop(original, automaton, at);
+  if (at.waiting.length === 0) return at.k;
+  // Room for the deepest match of the first stops (they may all come from the last code
+  // point read, which can fold to many units), its two units before and two after.
+  const ring = new FoldRing(at.k - at.waiting[0]! + depth + 2 * LOOKAHEAD + 2);
+  fillRing(original, ring, at);
+  return scanWithRing(original, automaton, ring, at, visit);
+}
+
+/** ASCII: one lookup gives the folded character's symbol, flagged when it is whitespace. */
+function asciiSymbols(automaton: UnitAutomaton): Int32Array {
   const ascii = new Int32Array(128);
-  for (let c = 0; c < 128; c++) ascii[c] = symbolOf[ASCII_FOLD[c]!]! | (ASCII_FOLD[c] === 32 ? SPACE_FLAG : 0);
-  // Stops waiting for their lookahead, oldest first: pairs (end, state). Stops are at
-  // least one unit apart, so at most LOOKAHEAD wait at once.
-  const waiting: number[] = [];
-  let due = Number.POSITIVE_INFINITY;
+  for (let c = 0; c < 128; c++) ascii[c] = automaton.symbolOf[ASCII_FOLD[c]!]! | (ASCII_FOLD[c] === 32 ? SPACE_FLAG : 0);
+  return ascii;
+}
+
+/**
+ * Reads from `at` storing nothing, up to the end of the text or to the end of the first
+ * code point after which a stop waits (`at.waiting`).
+ */
+function scanToFirstStop(original: string, automaton: UnitAutomaton, at: Position): void {
+  const n = original.length;
+  const { alphabet, denseStates, dense, report } = automaton;
+  const ascii = asciiSymbols(automaton);
+  let { i, k, state, lastWasSpace } = at;
+  const waiting = at.waiting;
+  while (i < n && waiting.length === 0) {
+    for (; i < n; i++) {
+      const c = original.charCodeAt(i);
+      if (c >= 0x80) break;
+      let symbol = ascii[c]!;
+      if (symbol >= SPACE_FLAG) {
+        if (lastWasSpace) continue;
+        lastWasSpace = true;
+        symbol -= SPACE_FLAG;
+      } else {
+        lastWasSpace = false;
+      }
+      k++;
+      if (symbol === 0) {
+        state = 0;
+      } else {
+        state = state < denseStates ? dense[state * alphabet + symbol]! : automaton.sparseNext(state, symbol);
+        if (report[state] !== 0) {
+          waiting.push(k, state);
+          i++;
+          break;
+        }
+      }
+    }
+    if (i >= n || waiting.length > 0) break;
+
+    const cp = original.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    const folded = foldedCodePoint(cp);
+    // Identity code points are never whitespace (whitespace folds to ' ').
+    const count = folded === undefined ? width : folded.length;
+    for (let j = 0; j < count; j++) {
+      const unit = folded === undefined ? original.charCodeAt(i + j) : folded.charCodeAt(j);
+      if (unit === 32) {
+        if (lastWasSpace) continue;
+        lastWasSpace = true;
+      } else {
+        lastWasSpace = false;
+      }
+      k++;
+      state = advance(automaton, state, unit);
+      if (report[state] !== 0) waiting.push(k, state);
+    }
+    i += width;
+  }
+  at.i = i;
+  at.k = k;
+  at.state = state;
+  at.lastWasSpace = lastWasSpace;
+}
+
+/**
+ * Fills `ring` with the last units read before `at.i` (as many as it holds, or all), by
+ * folding the piece of the original before `at.i` again. A piece folded on its own starts
+ * as if no space came before it, so its first unit may be a space that the whole text's
+ * folding dropped; every later unit is the same. The piece grows until it has enough units
+ * after its first, or starts the text. Linear: each try folds four times what the last did,
+ * so the tries together fold at most a third more than the last one.
+ */
+function fillRing(original: string, ring: FoldRing, at: Position): void {
+  const size = ring.mask + 1;
+  const needed = Math.min(at.k, size);
+  for (let back = 2 * needed; ; back *= 4) {
+    let from = Math.max(0, at.i - back);
+    if (from > 0 && isLowSurrogate(original.charCodeAt(from)) && isHighSurrogate(original.charCodeAt(from - 1))) from--;
+    const piece = foldUnits(original.slice(from, at.i));
+    if (from > 0 && piece.length - 1 < needed) continue;
+    // Local unit x is unit (k - length + x) of the whole text.
+    for (let x = piece.length - needed; x < piece.length; x++) {
+      const global = at.k - piece.length + x;
+      ring.units[global & ring.mask] = piece.units[x]!;
+      ring.offsets[global & ring.mask] = from + piece.map[x]!;
+    }
+    return;
+  }
+}
+
+/** Reads from `at` to the end, keeping the last units in `ring`, visiting every stop. */
+function scanWithRing(original: string, automaton: UnitAutomaton, ring: FoldRing, at: Position, visit: StopVisitor): number {
+  const n = original.length;
+  const { alphabet, denseStates, dense, report } = automaton;
+  const { units, offsets, mask } = ring;
+  const ascii = asciiSymbols(automaton);
+  const waiting = at.waiting;
   const settle = (known: number): number => {
     let j = 0;
     while (j < waiting.length && waiting[j]! + LOOKAHEAD <= known) {
-      visit(waiting[j]!, waiting[j + 1]!, known);
+      visit(ring, waiting[j]!, waiting[j + 1]!, known);
       j += 2;
     }
     waiting.splice(0, j);
     return waiting.length === 0 ? Number.POSITIVE_INFINITY : waiting[0]! + LOOKAHEAD;
   };
-  let k = 0;
-  let lastWasSpace = false;
-  let state = 0;
-  let i = 0;
+  let { i, k, state, lastWasSpace } = at;
+  let due = settle(k);
   while (i < n) {
     for (; i < n; i++) {
       const c = original.charCodeAt(i);
@@ -135,7 +247,6 @@ export function foldScan(original: string, automaton: UnitAutomaton, ring: FoldR
     const cp = original.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
     const folded = foldedCodePoint(cp);
-    // Identity code points are never whitespace (whitespace folds to ' ').
     const count = folded === undefined ? width : folded.length;
     for (let j = 0; j < count; j++) {
       const unit = folded === undefined ? original.charCodeAt(i + j) : folded.charCodeAt(j);
@@ -158,6 +269,6 @@ export function foldScan(original: string, automaton: UnitAutomaton, ring: FoldR
     i += width;
   }
   // The text ends: what waits has all the lookahead there will be.
-  for (let j = 0; j < waiting.length; j += 2) visit(waiting[j]!, waiting[j + 1]!, k);
+  for (let j = 0; j < waiting.length; j += 2) visit(ring, waiting[j]!, waiting[j + 1]!, k);
   return k;
 }

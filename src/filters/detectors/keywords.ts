@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FoldRing, foldScan } from '../fold-scan.js';
+import { foldScan, type FoldRing } from '../fold-scan.js';
 import { isHighSurrogate, isLowSurrogate, normalize, spanFromOffsets } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
@@ -78,10 +78,9 @@ function create(opts: KeywordsOptions): SyncScanner {
     scan(text: string): Span[] {
       if (text.length === 0) return [];
       // The automaton runs in the loop that folds the text; the folded text is not kept,
-      // only its last units (fold-scan.ts), which hold every match and what surrounds it.
+      // at most its last units (fold-scan.ts), which hold every match and what surrounds it.
       const found = new LeftmostLongest(longest);
-      const ring = new FoldRing(longest + 2);
-      foldScan(text, automaton.tables, ring, (end, state, known) => {
+      foldScan(text, automaton.tables, longest, (ring, end, state, known) => {
         automaton.forEachMatchAt(state, end, (start, _, flags) => {
           if (flags !== 0 && boundaryViolated(ring, known, start, end, flags)) return;
           const next = end < known ? ring.offset(end) : text.length;
