@@ -6,8 +6,8 @@
 // units and their offsets are kept in a ring as long as the longest term plus a little:
 // enough to look at every match, its neighbours (word boundaries) and its place in the
 // original, once the scan has read two units past it. The ring starts filled by folding
-// again the piece of text before that first place, once. The work per character stays
-// constant whatever the text holds.
+// again the piece of text before that first place (growing it until it holds enough). The
+// work per character stays constant whatever the text holds.
 //
 // The loop must fold exactly as foldUnits (normalize.ts) does; the property tests in
 // test/unit/fold-scan.test.ts compare the two.
@@ -41,6 +41,8 @@ const SPACE_FLAG = 1 << 20;
 
 /** Units read past a stop before it is settled: the two that can follow a match (a surrogate pair). */
 export const LOOKAHEAD = 2;
+/** Units kept before a match: the two that can precede it (a surrogate pair). */
+export const LOOKBEHIND = 2;
 
 /**
  * The last folded units of a scan and, for each, the offset in the original of the code
@@ -98,8 +100,9 @@ export function foldScan(original: string, automaton: UnitAutomaton, depth: numb
   scanToFirstStop(original, automaton, at);
   if (at.waiting.length === 0) return at.k;
   // Room for the deepest match of the first stops (they may all come from the last code
-  // point read, which can fold to many units), its two units before and two after.
-  const ring = new FoldRing(at.k - at.waiting[0]! + depth + 2 * LOOKAHEAD + 2);
+  // point read, which can fold to many units), the units before it and after it, and the
+  // unit being written while a stop is settled.
+  const ring = new FoldRing(at.k - at.waiting[0]! + depth + LOOKBEHIND + LOOKAHEAD + 1);
   fillRing(original, ring, at);
   return scanWithRing(original, automaton, ring, at, visit);
 }
@@ -184,7 +187,8 @@ function fillRing(original: string, ring: FoldRing, at: Position): void {
   const size = ring.mask + 1;
   const needed = Math.min(at.k, size);
   for (let back = 2 * needed; ; back *= 4) {
-    let from = Math.max(0, at.i - back);
+    // A piece that must hold every unit read so far is the whole prefix.
+    let from = needed === at.k ? 0 : Math.max(0, at.i - back);
     if (from > 0 && isLowSurrogate(original.charCodeAt(from)) && isHighSurrogate(original.charCodeAt(from - 1))) from--;
     const piece = foldUnits(original.slice(from, at.i));
     if (from > 0 && piece.length - 1 < needed) continue;
@@ -205,14 +209,25 @@ function scanWithRing(original: string, automaton: UnitAutomaton, ring: FoldRing
   const { units, offsets, mask } = ring;
   const ascii = asciiSymbols(automaton);
   const waiting = at.waiting;
+  let head = 0;
   const settle = (known: number): number => {
-    let j = 0;
-    while (j < waiting.length && waiting[j]! + LOOKAHEAD <= known) {
-      visit(ring, waiting[j]!, waiting[j + 1]!, known);
-      j += 2;
+    while (head < waiting.length && waiting[head]! + LOOKAHEAD <= known) {
+      visit(ring, waiting[head]!, waiting[head + 1]!, known);
+      head += 2;
     }
-    waiting.splice(0, j);
-    return waiting.length === 0 ? Number.POSITIVE_INFINITY : waiting[0]! + LOOKAHEAD;
+    if (head === waiting.length) {
+      waiting.length = 0;
+      head = 0;
+      return Number.POSITIVE_INFINITY;
+    }
+    // On text where a term ends at every unit the queue never empties: drop what was
+    // settled now and then, without moving the rest on every stop.
+    if (head >= 1024) {
+      waiting.copyWithin(0, head);
+      waiting.length -= head;
+      head = 0;
+    }
+    return waiting[head]! + LOOKAHEAD;
   };
   let { i, k, state, lastWasSpace } = at;
   let due = settle(k);
@@ -247,9 +262,26 @@ function scanWithRing(original: string, automaton: UnitAutomaton, ring: FoldRing
     const cp = original.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
     const folded = foldedCodePoint(cp);
-    const count = folded === undefined ? width : folded.length;
-    for (let j = 0; j < count; j++) {
-      const unit = folded === undefined ? original.charCodeAt(i + j) : folded.charCodeAt(j);
+    if (folded === undefined) {
+      // Identity code points are never whitespace (whitespace folds to ' ').
+      for (let j = 0; j < width; j++) {
+        const unit = original.charCodeAt(i + j);
+        units[k & mask] = unit;
+        offsets[k & mask] = i;
+        k++;
+        if (k >= due) due = settle(k);
+        state = advance(automaton, state, unit);
+        if (report[state] !== 0) {
+          waiting.push(k, state);
+          if (due === Number.POSITIVE_INFINITY) due = k + LOOKAHEAD;
+        }
+      }
+      lastWasSpace = false;
+      i += width;
+      continue;
+    }
+    for (let j = 0; j < folded.length; j++) {
+      const unit = folded.charCodeAt(j);
       if (unit === 32) {
         if (lastWasSpace) continue;
         lastWasSpace = true;
@@ -269,6 +301,6 @@ function scanWithRing(original: string, automaton: UnitAutomaton, ring: FoldRing
     i += width;
   }
   // The text ends: what waits has all the lookahead there will be.
-  for (let j = 0; j < waiting.length; j += 2) visit(ring, waiting[j]!, waiting[j + 1]!, k);
+  for (let j = head; j < waiting.length; j += 2) visit(ring, waiting[j]!, waiting[j + 1]!, k);
   return k;
 }

@@ -7,7 +7,7 @@ import { foldScan, LOOKAHEAD } from '../../src/filters/fold-scan.js';
 import { foldUnits } from '../../src/filters/normalize.js';
 
 // Units that change length, vanish, collapse, or pair up.
-const unit = fc.constantFrom('a', 'B', 'c', ' ', '\n', ' \t ', 'é', 'ß', '😀', '\u200b', '\u00ad', 'ｃ', '\ud800', '\udc00', '\ufdfa', '\u00a8', 'e\u0301');
+const unit = fc.constantFrom('a', 'B', 'c', ' ', '\n', ' \t ', 'é', 'ß', '😀', '\u200b', '\u00ad', 'ｃ', '\ud800', '\udc00', '\ufdfa', '\u00a8', 'e\u0301', 'ж', '机', '\u00a0', '\u3000');
 
 describe('foldScan', () => {
   it.each([

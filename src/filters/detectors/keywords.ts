@@ -83,20 +83,22 @@ function create(opts: KeywordsOptions): SyncScanner {
       foldScan(text, automaton.tables, longest, (ring, end, state, known) => {
         automaton.forEachMatchAt(state, end, (start, _, flags) => {
           if (flags !== 0 && boundaryViolated(ring, known, start, end, flags)) return;
+          // Offsets of the first and last code points and of the one after the match: the
+          // span in the original is worked out for the kept matches only (it walks any
+          // marks that follow, which a text can repeat at will).
           const next = end < known ? ring.offset(end) : text.length;
-          const span = spanFromOffsets(ring.offset(start), ring.offset(end - 1), next, text);
-          found.add(start, end, span.start, span.end);
+          found.add(start, end, ring.offset(start), ring.offset(end - 1), next);
         });
       });
-      return found.finish();
+      return found.finish().map((kept) => spanFromOffsets(kept.start, kept.end, kept.tag, text));
     },
   };
 }
 
 /**
  * Whether a word character touches a term that needs a boundary there. The folded units
- * are read from the ring: `known` units have been read, and the two before `start` and the
- * two from `end` are still in it.
+ * are read from the ring: `known` units have been read, and the LOOKBEHIND before `start`
+ * and the LOOKAHEAD from `end` are still in it.
  */
 function boundaryViolated(ring: FoldRing, known: number, start: number, end: number, flags: number): boolean {
   if (flags & BOUNDARY_BEFORE) {
@@ -110,15 +112,17 @@ function boundaryViolated(ring: FoldRing, known: number, start: number, end: num
 function codePointBeforeIn(ring: FoldRing, index: number): number {
   if (index <= 0) return -1;
   const low = ring.unit(index - 1);
-  if (isLowSurrogate(low) && index >= 2 && isHighSurrogate(ring.unit(index - 2))) return (ring.unit(index - 2) - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
-  return low;
+  if (!isLowSurrogate(low) || index < 2) return low;
+  const high = ring.unit(index - 2);
+  return isHighSurrogate(high) ? (high - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000 : low;
 }
 
 /** As String.prototype.codePointAt, over the folded units in the ring; `index < known`. */
 function codePointAtIn(ring: FoldRing, known: number, index: number): number {
   const high = ring.unit(index);
-  if (isHighSurrogate(high) && index + 1 < known && isLowSurrogate(ring.unit(index + 1))) return (high - 0xd800) * 0x400 + (ring.unit(index + 1) - 0xdc00) + 0x10000;
-  return high;
+  if (!isHighSurrogate(high) || index + 1 >= known) return high;
+  const low = ring.unit(index + 1);
+  return isLowSurrogate(low) ? (high - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000 : high;
 }
 
 const lists = { keywords: ['project nightingale', 'acme merger', 'bad'] };

@@ -114,17 +114,14 @@ describe('keywords: options', () => {
 });
 
 describe('keywords: several rules over one long text', () => {
-  it('finds the same matches whatever keyword rules scanned the same text before it', async () => {
+  it('finds the same matches whatever keyword rules scanned the same text before it', () => {
     const text = 'Tell nobody about PROJECT\nNightingale, the ａｃｍｅ merger or Straße works. '.repeat(200);
     const first = scanner({ keywords: ['project nightingale', 'strasse'] });
     const second = scanner({ keywords: ['acme merger', 'works', 'nobody about'], match: 'substring' });
     const alone = second.scan(text);
-    await null; // a new synchronous run: nothing shared with the scans above
     const withFirst = first.scan(text);
-    const shared = second.scan(text); // after `first`, in the same synchronous run
-    expect(shared).toEqual(alone);
-    expect(shared).toHaveLength(600);
-    await null;
+    expect(second.scan(text)).toEqual(alone);
+    expect(alone).toHaveLength(600);
     expect(first.scan(text)).toEqual(withFirst);
     expect(withFirst).toHaveLength(400);
   });
@@ -175,10 +172,10 @@ describe('keywords: matches are those of folding the whole text first', () => {
     );
   });
 
-  it('on texts built to make every window long or every position a match', () => {
-    // Each letter followed by 1,100 invisible characters or by 40 combining marks, and
-    // terms that match at every letter: the windows would cost far more than the text, or
-    // the stops would fill memory, so the text is folded whole (same matches).
+  it('on texts built to be costly: padded letters, far-apart matches, a match at every position', () => {
+    // Each letter followed by 1,100 invisible characters or by 40 combining marks, matches
+    // nested at every letter, and marks repeated after a match (mapped back once, for the
+    // match kept).
     const zwsp = (s: string) => [...s].map((c) => c + '\u200b'.repeat(1100)).join('');
     const zalgo = (s: string) => [...s].map((c) => c + '\u0301'.repeat(40)).join('');
     const cases: Array<[string[], 'word' | 'substring', string]> = [
@@ -188,10 +185,11 @@ describe('keywords: matches are those of folding the whole text first', () => {
       [['project nightingale'], 'word', zalgo('see project nightingale now; '.repeat(200))],
       [['a', 'aa', 'aaa'], 'substring', 'a'.repeat(200_000)],
       [['ab'], 'word', 'ab '.repeat(70_000)],
+      [['b', 'ab', 'xab'], 'substring', `xab${'\u0301'.repeat(50_000)}`],
+      [['bad'], 'word', `${'\u200b'.repeat(300_000)} bad`],
     ];
     for (const [terms, match, text] of cases) {
       expect(scanner({ keywords: terms, match }).scan(text), `${terms[0]} ${match}`).toEqual(plainScan(terms, match, text));
     }
   });
 });
-

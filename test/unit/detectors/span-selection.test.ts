@@ -25,9 +25,11 @@ describe('span selection', () => {
         const streaming = new LeftmostLongest(8);
         for (const s of spans) {
           sorting.add(s.start, s.end);
-          streaming.add(s.start, s.end);
+          // Reported in other coordinates, with a tag, as the keyword scan does.
+          streaming.add(s.start, s.end, s.start + 1000, s.end + 1000, s.start * 31 + s.end);
         }
-        expect(streaming.finish()).toEqual(sorting.select());
+        const want = sorting.select().map((s) => ({ start: s.start + 1000, end: s.end + 1000, tag: s.start * 31 + s.end }));
+        expect(streaming.finish()).toEqual(want);
       }),
       { numRuns: 500 },
     );
