@@ -9,8 +9,10 @@
 // again the piece of text before that first place (growing it until it holds enough). The
 // work per character stays constant whatever the text holds.
 //
-// The loop must fold exactly as foldUnits (normalize.ts) does; the property tests in
-// test/unit/fold-scan.test.ts compare the two.
+// The folding loop is written out three times (scanToFirstStop and scanWithRing here,
+// foldUnits in normalize.ts), each the hot loop of its caller, kept apart so that each
+// does only its own writes per character. They must fold exactly alike; the property
+// tests in test/unit/fold-scan.test.ts compare them.
 import { ASCII_FOLD, foldedCodePoint, foldUnits, isHighSurrogate, isLowSurrogate } from './normalize.js';
 
 /**
