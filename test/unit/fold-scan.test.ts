@@ -35,7 +35,8 @@ describe('foldScan', () => {
         });
         expect(length).toBe(whole.length);
         const separate: string[] = [];
-        automaton.forEachMatchIn(whole.units, whole.length, (start, end, payload) => separate.push(`${start}:${end}:${payload}`));
+        const folded = Buffer.from(whole.units.buffer, 0, whole.length * 2).toString('utf16le');
+        automaton.forEachMatch(folded, (start, end, payload) => separate.push(`${start}:${end}:${payload}`));
         expect(fused).toEqual(separate);
       }),
       { numRuns: 600 },

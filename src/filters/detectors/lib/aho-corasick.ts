@@ -201,30 +201,6 @@ export class AhoCorasick {
       }
     }
   }
-
-  /** {@link forEachMatch} over code units `units[0 .. length)` instead of a string. */
-  forEachMatchIn(units: Uint16Array, length: number, visit: MatchVisitor): void {
-    const symbolOf = this.#symbolOf;
-    const dense = this.#dense;
-    const alphabet = this.#alphabet;
-    const denseStates = this.#denseStates;
-    const report = this.#report;
-    const fail = this.#fail;
-    const depth = this.#depth;
-    const payload = this.#payload;
-    let s = 0;
-    for (let i = 0; i < length; i++) {
-      const symbol = symbolOf[units[i]!]!;
-      if (symbol === 0) {
-        s = 0;
-        continue;
-      }
-      s = s < denseStates ? dense[s * alphabet + symbol]! : this.#next(s, symbol);
-      for (let hit = report[s]!; hit !== 0; hit = report[fail[hit]!]!) {
-        visit(i + 1 - depth[hit]!, i + 1, payload[hit]!);
-      }
-    }
-  }
 }
 
 interface SortedTrie {
