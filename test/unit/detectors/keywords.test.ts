@@ -152,7 +152,7 @@ function plainScan(terms: readonly string[], match: 'word' | 'substring', text: 
 }
 
 describe('keywords: matches are those of folding the whole text first', () => {
-  it('for any text and terms, also where matches sit far apart, near window edges and in dense runs', () => {
+  it('for any text and terms, also where matches sit far apart or in dense runs', () => {
     const unit = fc.constantFrom('a', 'b', 'A', ' ', '\n', ' \t ', 'é', 'ß', 'ss', '😀', '\u200b', '\u00ad', 'ｂ', 'а', '\ud800', '\ufdfa', '\u00a8', 'b\u0301', '.', '1');
     const filler = fc.constantFrom('', 'x'.repeat(700), ' '.repeat(900), 'y\u200b'.repeat(600));
     const piece = fc.oneof({ weight: 6, arbitrary: fc.string({ unit, maxLength: 12 }) }, { weight: 1, arbitrary: filler });
