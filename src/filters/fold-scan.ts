@@ -99,14 +99,15 @@ interface Position {
  */
 export function foldScan(original: string, automaton: UnitAutomaton, depth: number, visit: StopVisitor): number {
   const at: Position = { i: 0, k: 0, state: 0, lastWasSpace: false, waiting: [] };
-  scanToFirstStop(original, automaton, at);
+  const ascii = asciiSymbols(automaton);
+  scanToFirstStop(original, automaton, ascii, at);
   if (at.waiting.length === 0) return at.k;
   // Room for the deepest match of the first stops (they may all come from the last code
   // point read, which can fold to many units), the units before it and after it, and the
   // unit being written while a stop is settled.
   const ring = new FoldRing(at.k - at.waiting[0]! + depth + LOOKBEHIND + LOOKAHEAD + 1);
   fillRing(original, ring, at);
-  return scanWithRing(original, automaton, ring, at, visit);
+  return scanWithRing(original, automaton, ascii, ring, at, visit);
 }
 
 /** ASCII: one lookup gives the folded character's symbol, flagged when it is whitespace. */
@@ -120,10 +121,9 @@ function asciiSymbols(automaton: UnitAutomaton): Int32Array {
  * Reads from `at` storing nothing, up to the end of the text or to the end of the first
  * code point after which a stop waits (`at.waiting`).
  */
-function scanToFirstStop(original: string, automaton: UnitAutomaton, at: Position): void {
+function scanToFirstStop(original: string, automaton: UnitAutomaton, ascii: Int32Array, at: Position): void {
   const n = original.length;
   const { alphabet, denseStates, dense, report } = automaton;
-  const ascii = asciiSymbols(automaton);
   let { i, k, state, lastWasSpace } = at;
   const waiting = at.waiting;
   while (i < n && waiting.length === 0) {
@@ -205,11 +205,10 @@ function fillRing(original: string, ring: FoldRing, at: Position): void {
 }
 
 /** Reads from `at` to the end, keeping the last units in `ring`, visiting every stop. */
-function scanWithRing(original: string, automaton: UnitAutomaton, ring: FoldRing, at: Position, visit: StopVisitor): number {
+function scanWithRing(original: string, automaton: UnitAutomaton, ascii: Int32Array, ring: FoldRing, at: Position, visit: StopVisitor): number {
   const n = original.length;
   const { alphabet, denseStates, dense, report } = automaton;
   const { units, offsets, mask } = ring;
-  const ascii = asciiSymbols(automaton);
   const waiting = at.waiting;
   let head = 0;
   const settle = (known: number): number => {

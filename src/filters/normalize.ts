@@ -101,6 +101,7 @@ function learn(cp: number): number {
 }
 
 // ASCII is the hot path: a table says what each byte becomes (whitespace becomes a space).
+// Exported for fold-scan.ts, which reads it in its own loops; nothing writes it after this.
 export const ASCII_FOLD = new Uint16Array(128);
 for (let c = 0; c < 128; c++) ASCII_FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
 for (const c of [9, 10, 11, 12, 13]) ASCII_FOLD[c] = 32;
