@@ -26,6 +26,12 @@ const V6 = new RegExp(
 const MAX_LENGTH = 45;
 
 const V4_EXACT = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
+/** Whether `text` is exactly an IPv4 address as this detector reads one. */
+export function isIpv4Address(text: string): boolean {
+  return V4_EXACT.test(text);
+}
+
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 
 function isIpv6(candidate: string): boolean {

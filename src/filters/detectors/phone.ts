@@ -1,31 +1,83 @@
-import { findNumbers, isSupportedCountry, Metadata, type CountryCode } from 'libphonenumber-js/max';
+import { findNumbers, getCountries, getCountryCallingCode, isSupportedCountry, Metadata, type CountryCode, type NumberingPlan } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
-import { forEachMatch } from './lib/matches.js';
-import { firstIn, isDigit, trailingRun } from './lib/pending.js';
+import { isIpv4Address } from './ip-address.js';
+import { firstIn, trailingRun } from './lib/pending.js';
 
-// libphonenumber-js judges phone numbers well (country plans, extensions, what may touch
-// a number) but reads the whole text in JavaScript: 250-450 ms for 4 MB. A cheap regex pass
-// (bounded, separators and digits disjoint: linear, see lib/matches.ts) first finds the
-// places where seven or more digits sit close together; those that cannot be a number (a
-// date, a dotted quad, a digit count the plan does not allow, glued to letters) are
-// dropped, and only a small window around each of the rest goes to the library.
-const CANDIDATE = /\+?\d(?:[ \-.()/\u00a0]{0,3}\d){6,40}/g;
+// libphonenumber-js judges phone numbers well (country plans, extensions, what may touch a
+// number) but reads the whole text in JavaScript: 250-450 ms for 4 MB, most of it on digits
+// that cannot be a number. So a cheap pass finds the places where the library could find
+// one, and only a window around each goes to the library. What it finds there is what it
+// finds in the whole text: test/unit/detectors/phone.test.ts compares the two on random
+// texts for several countries.
+//
+// How the library reads a text: a candidate is a run of digit blocks joined by up to four
+// punctuation characters, maybe led by brackets or `+` and followed by an extension
+// ("ext. 12", "~12", ", 12"). It judges the candidate whole and, when that fails, the parts
+// of it before and after its punctuation (Split). A number has digits its plan allows: the
+// national lengths (after a trunk prefix, or after the country code written without `+`),
+// an international call prefix (011, 00) or a `+` and any country code. So a run is sent
+// only when the whole or one of those parts has such digits (worthReading), or when it may
+// continue the number before it as an extension (the library then reads it from inside). A
+// window reaches out to characters that no candidate can hold, so it cuts no candidate.
+// Two shapes are not reported on purpose: a date (2024-01-15) and an IPv4 address.
+
+/** Digits the library reads: ASCII, full-width, Arabic-Indic and Eastern Arabic-Indic. */
+const READ_DIGITS = '0-9\uff10-\uff19\u0660-\u0669\u06f0-\u06f9';
+/** Punctuation the library allows between the blocks of a number (its VALID_PUNCTUATION). */
+const PUNCTUATION = '\\-\u2010-\u2015\u2212\u30fc\uff0d\uff0f/\uff0e. \u00a0\u00ad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d\\[\\]~\u2053\u223c\uff5e';
+/** What may come before a number's first digit: brackets and `+`, each followed by up to four punctuation characters, twice. */
+const LEAD = '(\\[\uff08\uff3b+\uff0b';
+/** Up to two leads of a bracket or `+` and four punctuation characters each. */
+const LEAD_LENGTH = 10;
+/** More blocks or digits than the library takes in one candidate: such a run is sent as it is. */
+const MAX_BLOCKS = 21;
+const MAX_RUN_DIGITS = 420;
+
+const PUNCTUATION_CLASS = new RegExp(`^[${PUNCTUATION}]$`);
+const LEAD_OR_PUNCTUATION = new RegExp(`^[${PUNCTUATION}${LEAD}]$`);
 const DATE = /^(?:\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{4})$/;
-const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-/** An international number has a 1-3 digit country code and at most 15 digits. */
-const INTERNATIONAL_DIGITS = { min: 7, max: 15 };
-/** Room for a trunk prefix (0, 1) or an international call prefix (00, 011, 8~10) at home. */
-const NATIONAL_PREFIX_ROOM = 4;
+/** A number after `+`: a country code of one to three digits and a national number of at most 17 digits (and a trunk prefix). */
+const INTERNATIONAL_DIGITS = { min: 3, max: 3 + 17 + 8 } as const;
+/** Room for a trunk prefix that the plan gives as a pattern rather than as digits (carrier codes, "0?…15"). */
+const PATTERN_PREFIX_ROOM = { below: 2, above: 8 } as const;
 
 /**
- * Context given to the library around a candidate: room for `(`, `tel:` and `ext. 1234`.
- * The library's time grows with the window (about 100 µs for this size), so it stays small.
+ * Context given to the library before a run: room for the leads, and the character it
+ * looks at before a number. The library's time grows with the window, so it stays small.
  */
-const CONTEXT = 16;
+const CONTEXT_BEFORE = 16;
+/** After a run: the character the library looks at after a number, and more. */
+const CONTEXT_AFTER = 16;
 
 /** E.164 allows 15 digits; with punctuation and an extension a real number stays below this. */
 const MAX_LENGTH = 64;
+/**
+ * After a run that an extension may follow ("ext. 12", "x 12", ";ext=12", ",,12"): room for
+ * all of a number that a finding can hold.
+ */
+const CONTEXT_AFTER_EXTENSION = MAX_LENGTH + 1;
+/**
+ * What may begin an extension after a number's last block (the library's extension labels
+ * and the characters it reads as one, after spaces, tabs, commas or dashes, or digits after
+ * a comma or semicolon), or only such separators up to the end: a stream may bring one.
+ */
+const EXTENSION_AHEAD = new RegExp(
+  `^[ \\u00a0\\t,\\-]*(?:$|;ext=|[#\uff03~\uff5ex\uff58${READ_DIGITS}]|e?xt|\uff45?\uff58\uff54|\u0434\u043e\u0431|anexo|int|\uff49\uff4e\uff54)|^[ \\u00a0\\t]*[,;]`,
+  'i',
+);
+
+/**
+ * A digit and what may join an extension to it, ending where a run begins: the library may
+ * then take the run's first digits as the extension of the number before (", 1234",
+ * " ext. 1234", ";ext=1234"), and read from inside the run what follows.
+ */
+const EXTENSION_BEFORE = new RegExp(
+  `[${READ_DIGITS}](?:[ \u00a0\t,]*(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\uff45?\uff58\uff54\uff4e?|\u0434\u043e\u0431|anexo|[x\uff58#\uff03~\uff5e]|int|\uff49\uff4e\uff54)[:.\uff0e]?[ \u00a0\t,\-]*|;ext=|[ \u00a0\t]*(?:,{2}|;)[:.\uff0e]?[ \u00a0\t,\-]*|[ \u00a0\t]*,+[:.\uff0e]?[ \u00a0\t,\-]*|[- ]+)$`,
+  'i',
+);
+/** How far before a run EXTENSION_BEFORE looks. */
+const EXTENSION_REACH = 40;
 
 const options = z.strictObject({
   /** Country assumed for numbers written without `+` and a country code (ISO 3166 alpha-2). */
@@ -38,55 +90,355 @@ const options = z.strictObject({
 
 export type PhoneOptions = z.output<typeof options>;
 
-interface DigitRange {
-  readonly min: number;
-  readonly max: number;
+/** The parts of a numbering plan the library reads national numbers by (not in its typings). */
+interface ParsingRules extends NumberingPlan {
+  nationalPrefixForParsing(): string | number | undefined;
+  nationalPrefixTransformRule(): string | number | undefined;
 }
 
-/** How many digits a number dialled at home can have in `country`. */
-function nationalDigits(country: CountryCode): DigitRange {
+/** What the digits of a number written in the default country may be. */
+interface Plan {
+  readonly callingCode: string;
+  /** National number lengths of every country that shares the calling code. */
+  readonly lengths: ReadonlySet<number>;
+  readonly minLength: number;
+  readonly maxLength: number;
+  /** Trunk prefixes, as digits; null when the plan gives them as a pattern. */
+  readonly prefixes: readonly string[] | null;
+  /** The international call prefix at the start of a digit string. */
+  readonly idd: RegExp;
+  /** The fewest digits a run must have to hold a number written without `+`. */
+  readonly minDigits: number;
+}
+
+function rulesOf(country: CountryCode): ParsingRules {
   const metadata = new Metadata();
   metadata.selectNumberingPlan(country);
-  const lengths = metadata.numberingPlan?.possibleLengths() ?? [];
-  if (lengths.length === 0) return { min: 4, max: 17 };
-  return { min: Math.min(...lengths), max: Math.max(...lengths) + NATIONAL_PREFIX_ROOM };
+  const plan = metadata.numberingPlan as ParsingRules | undefined;
+  if (!plan || typeof plan.nationalPrefixForParsing !== 'function' || typeof plan.nationalPrefixTransformRule !== 'function') {
+    throw new Error(`phone: libphonenumber-js no longer exposes the numbering plan of ${country} as expected`);
+  }
+  return plan;
 }
 
-function isLetter(c: number): boolean {
+/** The fewest digits of a national number in any country (a few have four-digit numbers). */
+let shortestAnywhere: number | undefined;
+function shortestNationalNumber(): number {
+  shortestAnywhere ??= Math.min(...getCountries().flatMap((c) => rulesOf(c).possibleLengths()));
+  return shortestAnywhere;
+}
+
+const plans = new Map<CountryCode, Plan>();
+
+function planOf(country: CountryCode): Plan {
+  let plan = plans.get(country);
+  if (plan === undefined) {
+    plan = makePlan(country);
+    plans.set(country, plan);
+  }
+  return plan;
+}
+
+function makePlan(country: CountryCode): Plan {
+  const callingCode = getCountryCallingCode(country);
+  const lengths = new Set<number>();
+  for (const other of getCountries()) {
+    if (getCountryCallingCode(other) === callingCode) for (const n of rulesOf(other).possibleLengths()) lengths.add(n);
+  }
+  const rules = rulesOf(country);
+  const pattern = rules.nationalPrefixForParsing();
+  // A plan without a trunk prefix gives no pattern (undefined, or 0 in some versions).
+  const plain = typeof pattern === 'string' && pattern !== '' ? pattern.split('|') : [];
+  const prefixes = rules.nationalPrefixTransformRule() || !plain.every((p) => /^\d+$/.test(p)) ? null : plain;
+  const minLength = Math.min(...lengths);
+  // An international call prefix of two digits or more, a country code and a national number.
+  const minInternational = 2 + 1 + shortestNationalNumber();
+  const minNational = prefixes === null ? minLength - PATTERN_PREFIX_ROOM.below : minLength;
+  return {
+    callingCode,
+    lengths,
+    minLength,
+    maxLength: Math.max(...lengths),
+    prefixes,
+    idd: new RegExp(`^(?:${rules.IDDPrefix()})`),
+    minDigits: Math.max(1, Math.min(minNational, minInternational)),
+  };
+}
+
+/** Whether `digits` (a national number, maybe with a trunk prefix) has a length the plan allows. */
+function nationalLength(plan: Plan, digits: string): boolean {
+  const n = digits.length;
+  if (plan.lengths.has(n)) return true;
+  if (plan.prefixes === null) return n >= plan.minLength - PATTERN_PREFIX_ROOM.below && n <= plan.maxLength + PATTERN_PREFIX_ROOM.above;
+  for (const p of plan.prefixes) if (digits.startsWith(p) && plan.lengths.has(n - p.length)) return true;
+  return false;
+}
+
+/** Whether the library could read `digits` (ASCII) as a valid number; `plus` when a `+` leads them. */
+function couldBeNumber(plan: Plan, digits: string, plus: boolean): boolean {
+  if (plus) return digits.length >= INTERNATIONAL_DIGITS.min && digits.length <= INTERNATIONAL_DIGITS.max;
+  if (plan.idd.test(digits)) return digits.length >= INTERNATIONAL_DIGITS.min;
+  return nationalLength(plan, digits) || (digits.startsWith(plan.callingCode) && nationalLength(plan, digits.slice(plan.callingCode.length)));
+}
+
+/** The value of a digit the library reads, or -1. */
+function readDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 0xff10 && c <= 0xff19) return c - 0xff10;
+  if (c >= 0x660 && c <= 0x669) return c - 0x660;
+  if (c >= 0x6f0 && c <= 0x6f9) return c - 0x6f0;
+  return -1;
+}
+
+function isAsciiLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-/** Cheap reasons a candidate cannot be a phone number, checked before the library runs. */
-function plausible(text: string, start: number, end: number, national: DigitRange): boolean {
-  if (isLetter(text.charCodeAt(start - 1)) || isLetter(text.charCodeAt(end))) return false;
-  const candidate = text.slice(start, end);
-  if (DATE.test(candidate) || DOTTED_QUAD.test(candidate)) return false;
-  let digits = 0;
-  for (let i = 0; i < candidate.length; i++) {
-    const c = candidate.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-  }
-  const range = candidate.startsWith('+') ? INTERNATIONAL_DIGITS : national;
-  return digits >= range.min && digits <= range.max;
+function isPlus(c: number): boolean {
+  return c === 43 || c === 0xff0b;
 }
 
-/** Candidate regions, each widened by the context and merged when they touch. */
-function windows(text: string, national: DigitRange): Array<[number, number]> {
+/**
+ * A run of at least `minDigits` digits, from its first. The lookbehind (after the first
+ * digit, which is cheaper to look for) skips the digits inside a run: once a run's first
+ * digit failed, the others would too. Punctuation and digits are disjoint: linear.
+ */
+function runPattern(minDigits: number): RegExp {
+  return new RegExp(
+    `[${READ_DIGITS}](?<![${READ_DIGITS}][${PUNCTUATION}]{0,4}.)(?:[${PUNCTUATION}]{0,4}[${READ_DIGITS}]){${minDigits - 1},}`,
+    'g',
+  );
+}
+
+/** The end of the run whose first digit is at `at`: digits joined by up to four punctuation characters. */
+function runEnd(text: string, at: number): number {
+  let end = at + 1;
+  let i = end;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (readDigit(c) >= 0) {
+      end = ++i;
+    } else if (i - end < 4 && PUNCTUATION_CLASS.test(text[i]!)) {
+      i++;
+    } else {
+      break;
+    }
+  }
+  return end;
+}
+
+/**
+ * A place the library could find a number: the run from its first digit (from its `+` when
+ * one leads it, or from the digit before when it may continue that number as an extension).
+ */
+interface Run {
+  readonly start: number;
+  readonly first: number;
+  readonly end: number;
+  readonly plus: boolean;
+  /** The run may continue the number before it as an extension: always read. */
+  readonly joined: boolean;
+}
+
+/**
+ * The first digit after a `+` at `at` and the leads that may follow it (brackets,
+ * punctuation), or -1.
+ */
+function digitAfterPlus(text: string, at: number): number {
+  const limit = Math.min(text.length, at + 1 + LEAD_LENGTH);
+  for (let i = at + 1; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (readDigit(c) >= 0) return i;
+    if (!LEAD_OR_PUNCTUATION.test(text[i]!)) return -1;
+  }
+  return -1;
+}
+
+/**
+ * A date (2024-01-15) and an IPv4 address (the ip_address detector's) are not reported as
+ * phone numbers, though the library may read them as one in a country with such lengths.
+ */
+function reportable(found: string): boolean {
+  return !DATE.test(found) && !isIpv4Address(found);
+}
+
+/**
+ * Where the library splits a candidate that is not a number as a whole (its INNER_MATCHES,
+ * in terms of the punctuation between two blocks): it tries the part before the first such
+ * place, and the parts after each, up to the next such place or to the end.
+ */
+interface Split {
+  /** Whether the punctuation between two blocks is such a place. */
+  readonly at: (separator: string) => boolean;
+  /** The part after the first place runs to the end (`/`, ` - `, long dashes). */
+  readonly toEnd: boolean;
+}
+
+const TILDE = /[~\uff5e]/;
+/** Space separators (Unicode Zs) that can sit between blocks. */
+const SPACE = /[ \u00a0\u3000]/;
+const SPLITS: readonly Split[] = [
+  { at: (sep) => sep.includes('/'), toEnd: true },
+  { at: (sep) => sep.includes('('), toEnd: false },
+  { at: (sep) => /[ \u00a0\u3000]-|-[ \u00a0\u3000]/.test(sep), toEnd: true },
+  { at: (sep) => /[\u2012-\u2015\uff0d]/.test(sep), toEnd: true },
+  { at: (sep) => sep.includes('.'), toEnd: false },
+  { at: (sep) => SPACE.test(sep), toEnd: false },
+];
+
+/**
+ * Whether the library could find a number in the run: whether the run as a whole, or a part
+ * the library tries when the whole is not a number (see Split), has digits the plan allows.
+ */
+function worthReading(text: string, run: Run, plan: Plan): boolean {
+  const blocks: string[] = [];
+  /** separators[k] is the punctuation between blocks k and k + 1. */
+  const separators: string[] = [];
+  let block = '';
+  let separator = '';
+  let digits = 0;
+  for (let i = run.first; i < run.end; i++) {
+    const c = text.charCodeAt(i);
+    const d = readDigit(c);
+    if (d >= 0) {
+      if (separator !== '') {
+        blocks.push(block);
+        separators.push(separator);
+        block = '';
+        separator = '';
+      }
+      block += String.fromCharCode(48 + d);
+      digits++;
+    } else {
+      separator += text[i];
+    }
+  }
+  blocks.push(block);
+  if (run.joined || blocks.length > MAX_BLOCKS || digits > MAX_RUN_DIGITS) return true;
+  // An IPv4 address is never reported (see reportable), and the parts the library would try
+  // (its octets) are shorter than any country's numbers.
+  if (!run.plus && blocks.length === 4 && shortestNationalNumber() > 3 && isIpv4Address(text.slice(run.first, run.end))) return false;
+  // A part that starts with the run's first block must not touch a letter before it (unless
+  // a `+` or a bracket leads it, which the run then starts with).
+  const glued = !run.plus && isAsciiLetter(text.charCodeAt(run.first - 1));
+  const number = (from: number, to: number): boolean => couldBeNumber(plan, blocks.slice(from, to + 1).join(''), run.plus && from === 0);
+  // A part may end with an extension that the library takes off before judging it: digits
+  // after a tilde ("~851"), or up to six digits after dashes or spaces when a `#` follows.
+  const american = text.charCodeAt(run.end) === 35 && blocks[blocks.length - 1]!.length <= 6 && /^[- ]+$/.test(separators[separators.length - 1] ?? '');
+  const could = (from: number, to: number): boolean => {
+    if (from === 0 && glued) return false;
+    if (number(from, to)) return true;
+    for (let k = from; k < to; k++) if (TILDE.test(separators[k]!) && number(from, k)) return true;
+    return american && to === blocks.length - 1 && to > from && number(from, to - 1);
+  };
+  if (could(0, blocks.length - 1)) return true;
+  for (const split of SPLITS) {
+    const places: number[] = [];
+    for (let k = 0; k < separators.length; k++) if (split.at(separators[k]!)) places.push(k);
+    if (places.length === 0) continue;
+    if (could(0, places[0]!)) return true;
+    if (split.toEnd) {
+      if (could(places[0]! + 1, blocks.length - 1)) return true;
+      continue;
+    }
+    for (let p = 0; p < places.length; p++) {
+      if (could(places[p]! + 1, p + 1 < places.length ? places[p + 1]! : blocks.length - 1)) return true;
+    }
+  }
+  return false;
+}
+
+/** Separators an extension may have after its label, before its digits. */
+function isExtensionSeparator(c: number): boolean {
+  return c === 32 || c === 0xa0 || c === 9 || c === 44 || c === 45 || c === 58 || c === 46 || c === 0xff0e;
+}
+
+/** Last characters of what joins an extension to a number (EXTENSION_BEFORE), before its separators. */
+const EXTENSION_JOINT_END = new Set([...'tTnNoOóÓ\u0301бБxXｘＸ#＃~～ｔＴｎＮ=;,- '].map((c) => c.charCodeAt(0)));
+
+/**
+ * Where the number lies whose extension the run at `first` may be (the digit before the
+ * joint), or -1. The regular expression runs only where the character before the
+ * separators can end a joint.
+ */
+function joinedAt(text: string, first: number): number {
+  const limit = Math.max(0, first - EXTENSION_REACH);
+  let i = first - 1;
+  while (i > limit && isExtensionSeparator(text.charCodeAt(i))) i--;
+  if (i < 0) return -1;
+  const c = text.charCodeAt(i);
+  if (readDigit(c) < 0 && !EXTENSION_JOINT_END.has(c)) return -1;
+  const before = text.slice(limit, first);
+  const joint = EXTENSION_BEFORE.exec(before);
+  return joint === null ? -1 : limit + joint.index;
+}
+
+/** The runs of `text` worth reading, in order. */
+function runs(text: string, plan: Plan, pattern: RegExp): Run[] {
+  const found: Run[] = [];
+  // Runs led by `+` may be shorter than a national number: found from the `+`.
+  const led = new Map<number, number>();
+  for (const plus of ['+', '\uff0b']) {
+    for (let at = text.indexOf(plus); at >= 0; at = text.indexOf(plus, at + 1)) {
+      const first = digitAfterPlus(text, at);
+      if (first >= 0 && !led.has(first)) led.set(first, at);
+    }
+  }
+  const add = (run: Run): void => {
+    if (worthReading(text, run, plan)) found.push(run);
+  };
+  for (const [first, start] of led) add({ start, first, end: runEnd(text, first), plus: true, joined: false });
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    if (led.has(m.index)) continue;
+    // A run that may continue the number before it as an extension is read as the library
+    // reads it then: with that number, from the digit before.
+    const joined = joinedAt(text, m.index);
+    add({ start: joined < 0 ? m.index : joined, first: m.index, end: m.index + m[0].length, plus: false, joined: joined >= 0 });
+  }
+  // Runs led by `+` came first, and a joined run starts before its first digit.
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Characters a candidate of the library can hold: any decimal digit, the punctuation and
+ * leads of a number, and what an extension is written with (its labels, in either case, and
+ * their separators). A candidate never crosses any other character, so a window edge next
+ * to one cuts no candidate: the library reads the window as it reads the whole text.
+ */
+const CANDIDATE_CHARACTER = new RegExp(
+  `^[\\p{Nd}${PUNCTUATION}${LEAD} \\t,:;=#~\uff03\uff5e.\uff0e\\-adeinostxADEINOSTX\u00f3\u00d3\u0301\u0431\u0411\u0434\u0414\u043e\u041e\uff45\uff58\uff54\uff4e\uff49\uff25\uff38\uff34\uff2e\uff29]$`,
+  'u',
+);
+const ASCII_CANDIDATE_CHARACTER = Array.from({ length: 128 }, (_, c) => CANDIDATE_CHARACTER.test(String.fromCharCode(c)));
+
+function canBeInCandidate(c: number): boolean {
+  return c < 128 ? ASCII_CANDIDATE_CHARACTER[c]! : CANDIDATE_CHARACTER.test(String.fromCharCode(c));
+}
+
+/** Candidate regions, each widened by the context to a character no candidate holds, and merged when they touch. */
+function windows(text: string, plan: Plan, pattern: RegExp): Array<[number, number]> {
   const merged: Array<[number, number]> = [];
-  forEachMatch(CANDIDATE, text, (m) => {
-    if (!plausible(text, m.index, m.index + m[0].length, national)) return;
-    const from = Math.max(0, m.index - CONTEXT);
-    const to = Math.min(text.length, m.index + m[0].length + CONTEXT);
+  for (const run of runs(text, plan, pattern)) {
     const last = merged[merged.length - 1];
-    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+    // Each character is walked over once: not back into the last window, nor again to the
+    // end of one.
+    const reached = last?.[1] ?? 0;
+    let from = Math.max(0, run.start - CONTEXT_BEFORE);
+    while (from > reached && canBeInCandidate(text.charCodeAt(from - 1))) from--;
+    const after = EXTENSION_AHEAD.test(text.slice(run.end, run.end + CONTEXT_AFTER_EXTENSION)) ? CONTEXT_AFTER_EXTENSION : CONTEXT_AFTER;
+    let to = Math.min(text.length, run.end + after);
+    if (to <= reached) to = reached;
+    else while (to < text.length && canBeInCandidate(text.charCodeAt(to))) to++;
+    if (last !== undefined && from <= last[1]) last[1] = to;
     else merged.push([from, to]);
-  });
+  }
   return merged;
 }
 
-/** What a candidate is made of: digits, `+` and the separators CANDIDATE allows. */
-function isCandidateUnit(c: number): boolean {
-  return isDigit(c) || c === 43 || c === 32 || c === 45 || c === 46 || c === 40 || c === 41 || c === 47 || c === 0xa0;
+/** What a run in progress is made of: digits, punctuation, and the brackets and `+` that may lead it. */
+function isRunUnit(c: number): boolean {
+  return readDigit(c) >= 0 || LEAD_OR_PUNCTUATION.test(String.fromCharCode(c));
 }
 
 /** `(`, `[`, `+` and their full-width forms: where the library may start a number. */
@@ -97,28 +449,28 @@ function isOpening(c: number): boolean {
 const NON_ASCII_DIGIT = /^\p{Nd}$/u;
 const NON_ASCII_WORD = /^[\p{L}\p{N}]$/u;
 
-/** Any decimal digit: the library reads full-width and other scripts' digits too. */
+/** Any decimal digit: the library's candidates take every script's digits. */
 function isAnyDigit(c: number): boolean {
-  return isDigit(c) || (c >= 0x80 && NON_ASCII_DIGIT.test(String.fromCharCode(c)));
+  return (c >= 48 && c <= 57) || (c >= 0x80 && NON_ASCII_DIGIT.test(String.fromCharCode(c)));
 }
 
 function isLetterOrDigit(c: number): boolean {
-  return isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0x80 && NON_ASCII_WORD.test(String.fromCharCode(c)));
+  return isAnyDigit(c) || isAsciiLetter(c) || (c >= 0x80 && NON_ASCII_WORD.test(String.fromCharCode(c)));
 }
 
 /**
- * Where a number could still change. The library reads a window around each candidate, so
- * besides the candidate in progress (the run of candidate characters that ends the text,
- * from its first digit or `+`), more text can change: any window that a new candidate's
- * window would merge with, or that is cut off by the end (its numbers are re-read), and
- * the CONTEXT before a new candidate, where the library could find a number that no
- * candidate revealed yet (it has a digit there, or an opening bracket followed by
- * punctuation only).
+ * Where a number could still change. The library reads a window around each run, so
+ * besides the run in progress (the run of number characters that ends the text, from its
+ * first digit or `+`), more text can change: any window that a new run's window would merge
+ * with, or that is cut off by the end (its numbers are read again; a window waiting to know
+ * whether an extension follows is as long as a number), and the context before a new run,
+ * where the library could find a number that no run revealed yet (it has a digit there, or
+ * an opening bracket followed by punctuation only).
  */
-function pendingFrom(text: string, from: number, national: DigitRange): number {
+function pendingFrom(text: string, from: number, plan: Plan, pattern: RegExp): number {
   const end = text.length;
-  const candidate = firstIn(text, trailingRun(text, from, isCandidateUnit), end, (c) => isDigit(c) || c === 43);
-  const context = Math.max(from, candidate - CONTEXT);
+  const candidate = firstIn(text, trailingRun(text, from, isRunUnit), end, (c) => readDigit(c) >= 0 || isPlus(c));
+  const context = Math.max(from, candidate - CONTEXT_BEFORE);
   let pending = candidate;
   for (let i = context; i < candidate; i++) {
     const c = text.charCodeAt(i);
@@ -135,7 +487,7 @@ function pendingFrom(text: string, from: number, national: DigitRange): number {
     }
   }
   // Windows are merged and in order: the first that reaches the context is the earliest.
-  for (const [start, stop] of windows(text.slice(from), national)) {
+  for (const [start, stop] of windows(text.slice(from), plan, pattern)) {
     if (from + stop >= context) return Math.min(pending, from + start);
   }
   return pending;
@@ -143,20 +495,21 @@ function pendingFrom(text: string, from: number, national: DigitRange): number {
 
 function create(opts: PhoneOptions): SyncScanner {
   const defaultCountry = opts.default_country as CountryCode;
-  const national = nationalDigits(defaultCountry);
+  const plan = planOf(defaultCountry);
+  const pattern = runPattern(plan.minDigits);
   return {
     kind: 'sync',
     maxMatchLength: MAX_LENGTH,
-    pendingFrom: (text, from) => pendingFrom(text, from, national),
+    pendingFrom: (text, from) => pendingFrom(text, from, plan, pattern),
     scan(text: string): Span[] {
       const spans: Span[] = [];
-      for (const [from, to] of windows(text, national)) {
+      for (const [from, to] of windows(text, plan, pattern)) {
         const slice = text.slice(from, to);
         for (const found of findNumbers(slice, { defaultCountry, v2: true })) {
           // A window edge can cut through a number; the library then sees a fragment that
           // touches the edge. Only whole numbers inside the window are trusted.
           if ((found.startsAt === 0 && from > 0) || (found.endsAt === slice.length && to < text.length)) continue;
-          if (found.endsAt - found.startsAt > MAX_LENGTH) continue;
+          if (found.endsAt - found.startsAt > MAX_LENGTH || !reportable(slice.slice(found.startsAt, found.endsAt))) continue;
           spans.push({ start: from + found.startsAt, end: from + found.endsAt });
         }
       }
@@ -189,3 +542,4 @@ export const phone: Detector<PhoneOptions> = {
     ],
   },
 };
+
