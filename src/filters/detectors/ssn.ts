@@ -1,14 +1,37 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
-import { forEachMatch, groupSpan } from './lib/matches.js';
 import { pendingDigitRun } from './lib/pending.js';
 
 // A nine-digit number is everywhere (ids, amounts, ZIP+4 without the dash), so an SSN
 // needs the printed 3-2-4 shape with one consistent separator, or, written as nine bare
 // digits, a label such as "SSN" or "social security number" just before it.
-// Bounded throughout, so linear (see lib/matches.ts).
-const PATTERN =
-  /(?<![0-9A-Za-z])(?:(\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4})|(?:ssn|ss#|social[ -]security(?:[ -](?:number|no\.?|#))?)\s{0,3}(?:is|:|#|=)?\s{0,3}(\d{9}))(?![0-9A-Za-z])/dgi;
+//
+// Both forms start at the first digit of a run of digits, so one cheap pass finds those
+// starts (CANDIDATE: the lookbehind, after the first digit, skips digits inside a run), and
+// each is then read by the two forms anchored there. Bounded throughout, so linear (see
+// lib/matches.ts).
+const CANDIDATE = /\d(?<![0-9].)\d{2}[- ]?\d{2}[- ]?\d{4}/g;
+/** The printed form at a candidate, not glued to a letter or digit on either side. */
+const PRINTED = /(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4})(?![0-9A-Za-z])/y;
+/** Nine bare digits at a candidate, followed by no letter or digit. */
+const BARE = /\d{9}(?![0-9A-Za-z])/y;
+/** A label (itself not glued to a letter or digit) that nine bare digits may follow. */
+const LABEL = /(?<![0-9A-Za-z])(?:ssn|ss#|social[ -]security(?:[ -](?:number|no\.?|#))?)\s{0,3}(?:is|:|#|=)?\s{0,3}$/i;
+/** Longer than any label with its spaces: the text before a candidate that LABEL reads. */
+const LABEL_REACH = 40;
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** The SSN that starts at `at` (the first digit of a run), as [start, end), or null. */
+function ssnAt(text: string, at: number): [number, number] | null {
+  PRINTED.lastIndex = at;
+  if (!isAsciiAlnum(text.charCodeAt(at - 1)) && PRINTED.test(text)) return [at, at + 11];
+  BARE.lastIndex = at;
+  if (BARE.test(text) && LABEL.test(text.slice(Math.max(0, at - LABEL_REACH), at))) return [at, at + 9];
+  return null;
+}
 
 /**
  * The reported span is the number (11 characters at most), but the label has to be seen with
@@ -37,12 +60,19 @@ function create(): SyncScanner {
     pendingFrom: pendingDigitRun,
     scan(text: string): Span[] {
       const spans: Span[] = [];
-      forEachMatch(PATTERN, text, (m) => {
-        const at = groupSpan(m, 1) ?? groupSpan(m, 2);
-        if (at === null) return;
-        const digits = text.slice(at.start, at.end).replace(/[ -]/g, '');
-        if (issuable(digits)) spans.push(at);
-      });
+      CANDIDATE.lastIndex = 0;
+      for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
+        const found = ssnAt(text, m.index);
+        // Not an SSN: go on right after its first digit, as one pass of a whole pattern would
+        // (the lookbehind then skips the rest of the run).
+        if (found === null) {
+          CANDIDATE.lastIndex = m.index + 1;
+          continue;
+        }
+        CANDIDATE.lastIndex = found[1];
+        const digits = text.slice(found[0], found[1]).replace(/[ -]/g, '');
+        if (issuable(digits)) spans.push({ start: found[0], end: found[1] });
+      }
       return spans;
     },
   };
