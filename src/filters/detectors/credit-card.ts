@@ -12,8 +12,10 @@ import { pendingDigitRun } from './lib/pending.js';
 // depend on where the run began (a card after eleven groups of digits went unseen, and a
 // stream filter, which sees a run from somewhere in its middle, disagreed with a scan of the
 // whole text). Separator and digit never overlap and the edges are checked in code, so the
-// pattern never backtracks: linear.
-const SEQUENCE = /\d(?:[ -]?\d)*/g;
+// pattern never backtracks: linear. A sequence of fewer than 12 digits holds no run, so
+// only longer ones are matched; the lookbehind (after the first digit, the cheaper test)
+// starts a match only at a sequence's first digit, so a short sequence costs one attempt.
+const SEQUENCE = /\d(?<![0-9][ -]?.)(?:[ -]?\d){11,}/g;
 
 /** Card numbers have 12-19 digits; with a separator between every digit, 37 characters. */
 const MAX_LENGTH = 19 * 2 - 1;
