@@ -1,4 +1,4 @@
-// `npm run bench -- profile`: figures 1, 2 and 4 again, each against a fresh sidecar child
+// `npm run bench -- profile`: figures 1, 2, 3 end to end and 4 again, each against a fresh sidecar child
 // started with `node --cpu-prof`; the profile is written when the child exits and is
 // summarised here. The profiles go to a temporary directory, removed afterwards unless
 // --keep-profiles. Their figures are taken under the profiler and are not reported.
@@ -10,6 +10,7 @@ import type { BenchContext, Figure } from '../lib/context.js';
 import { Report } from '../lib/report.js';
 import { startPair } from '../lib/setup.js';
 import { contention } from './contention.js';
+import { scanEndToEnd } from './scan.js';
 import { latency } from './latency.js';
 import { throughput } from './throughput.js';
 
@@ -18,12 +19,14 @@ const PROFILED: readonly (readonly [string, Figure])[] = [
   ['throughput', throughput],
   // What still runs on the main thread while 4 MB prompts are judged in scan workers.
   ['contention', contention],
+  // Where a 4 MB prompt's added time goes besides the rules: body, JSON, redaction, audit.
+  ['scan-e2e', scanEndToEnd],
 ];
 
 export async function profile(b: BenchContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sidecar-cpuprof-'));
   try {
-    for (const [name, figure] of PROFILED) {
+    for (const [name, figure] of PROFILED.filter(([n]) => !process.env.PROFILE_ONLY || n === process.env.PROFILE_ONLY)) {
       b.log(`profile: figure "${name}" with the sidecar child under --cpu-prof (its numbers are not reported)`);
       // Every thread of the child writes its own profile, named CPU.<date>.<time>.<pid>.<thread id>.<n>:
       // the main thread's (thread id 0) is summarised; the others' busy time is noted.
