@@ -2,6 +2,7 @@
 // started with `node --cpu-prof`; the profile is written when the child exits and is
 // summarised here. The profiles go to a temporary directory, removed afterwards unless
 // --keep-profiles. Their figures are taken under the profiler and are not reported.
+// PROFILE_ONLY=<name> (latency, throughput, contention, scan-e2e) profiles that figure only.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
