@@ -416,22 +416,54 @@ function canBeInCandidate(c: number): boolean {
   return c < 128 ? ASCII_CANDIDATE_CHARACTER[c]! : CANDIDATE_CHARACTER.test(String.fromCharCode(c));
 }
 
+/**
+ * How far past its context a window reaches for a character no candidate holds. The library
+ * takes time quadratic in a run of commas after a number (its extension patterns
+ * backtrack), and a long stretch of such characters may hold nothing worth reading: a
+ * window stops there, cut (see Window).
+ */
+const REACH = MAX_LENGTH;
+
+/**
+ * A region sent to the library. An edge is `cut` when it stops inside a stretch of
+ * characters that a candidate may hold (REACH): a number there may be a fragment of a longer
+ * candidate, and is dropped; it would be longer than a finding can be anyway.
+ */
+interface Window {
+  from: number;
+  to: number;
+  cutBefore: boolean;
+  cutAfter: boolean;
+}
+
 /** Candidate regions, each widened by the context to a character no candidate holds, and merged when they touch. */
-function windows(text: string, plan: Plan, pattern: RegExp): Array<[number, number]> {
-  const merged: Array<[number, number]> = [];
+function windows(text: string, plan: Plan, pattern: RegExp): Window[] {
+  const merged: Window[] = [];
   for (const run of runs(text, plan, pattern)) {
     const last = merged[merged.length - 1];
     // Each character is walked over once: not back into the last window, nor again to the
     // end of one.
-    const reached = last?.[1] ?? 0;
+    const reached = last?.to ?? 0;
     let from = Math.max(0, run.start - CONTEXT_BEFORE);
-    while (from > reached && canBeInCandidate(text.charCodeAt(from - 1))) from--;
+    const fromLimit = Math.max(reached, from - REACH);
+    while (from > fromLimit && canBeInCandidate(text.charCodeAt(from - 1))) from--;
     const after = EXTENSION_AHEAD.test(text.slice(run.end, run.end + CONTEXT_AFTER_EXTENSION)) ? CONTEXT_AFTER_EXTENSION : CONTEXT_AFTER;
     let to = Math.min(text.length, run.end + after);
-    if (to <= reached) to = reached;
-    else while (to < text.length && canBeInCandidate(text.charCodeAt(to))) to++;
-    if (last !== undefined && from <= last[1]) last[1] = to;
-    else merged.push([from, to]);
+    let cutAfter = false;
+    if (to <= reached) {
+      to = reached;
+      cutAfter = last!.cutAfter;
+    } else {
+      const toLimit = Math.min(text.length, to + REACH);
+      while (to < toLimit && canBeInCandidate(text.charCodeAt(to))) to++;
+      cutAfter = to < text.length && canBeInCandidate(text.charCodeAt(to));
+    }
+    if (last !== undefined && from <= last.to) {
+      last.to = to;
+      last.cutAfter = cutAfter;
+    } else {
+      merged.push({ from, to, cutBefore: from > 0 && canBeInCandidate(text.charCodeAt(from - 1)), cutAfter });
+    }
   }
   return merged;
 }
@@ -487,8 +519,8 @@ function pendingFrom(text: string, from: number, plan: Plan, pattern: RegExp): n
     }
   }
   // Windows are merged and in order: the first that reaches the context is the earliest.
-  for (const [start, stop] of windows(text.slice(from), plan, pattern)) {
-    if (from + stop >= context) return Math.min(pending, from + start);
+  for (const w of windows(text.slice(from), plan, pattern)) {
+    if (from + w.to >= context) return Math.min(pending, from + w.from);
   }
   return pending;
 }
@@ -506,27 +538,28 @@ function create(opts: PhoneOptions): SyncScanner {
       // The windows go to the library in one call (one call per window costs a quarter
       // more), each with the characters just around it and a line break between them. No
       // candidate holds any of these (CANDIDATE_CHARACTER), so the library reads each
-      // window as in the whole text: it sees the same characters next to a number.
+      // window as in the whole text: it sees the same characters next to a number. A cut
+      // edge (see Window) gets the line break alone, and a number touching it is dropped.
       const pieces: string[] = [];
-      /** Where each piece starts in the joined text, and what to add to go back to `text`. */
-      const starts: number[] = [];
-      const shifts: number[] = [];
+      /** Where each piece's window starts and ends in the joined text, and what to add to go back to `text`. */
+      const bounds: Array<{ start: number; end: number; shift: number; window: Window }> = [];
       let length = 0;
-      for (const [from, to] of windows(text, plan, pattern)) {
-        const start = Math.max(0, from - 1);
-        const piece = text.slice(start, Math.min(text.length, to + 1));
-        pieces.push(piece);
-        starts.push(length);
-        shifts.push(start - length);
-        length += piece.length + 1;
+      for (const window of windows(text, plan, pattern)) {
+        const start = window.cutBefore ? window.from : Math.max(0, window.from - 1);
+        const end = window.cutAfter ? window.to : Math.min(text.length, window.to + 1);
+        pieces.push(text.slice(start, end));
+        bounds.push({ start: length + window.from - start, end: length + window.to - start, shift: start - length, window });
+        length += end - start + 1;
       }
       if (pieces.length === 0) return spans;
       const joined = pieces.join('\n');
       let w = 0;
       for (const found of findNumbers(joined, { defaultCountry, v2: true })) {
-        while (w + 1 < starts.length && starts[w + 1]! <= found.startsAt) w++;
+        while (w + 1 < bounds.length && bounds[w + 1]!.start <= found.startsAt) w++;
+        const b = bounds[w]!;
+        if ((b.window.cutBefore && found.startsAt === b.start) || (b.window.cutAfter && found.endsAt === b.end)) continue;
         if (found.endsAt - found.startsAt > MAX_LENGTH || !reportable(joined.slice(found.startsAt, found.endsAt))) continue;
-        spans.push({ start: found.startsAt + shifts[w]!, end: found.endsAt + shifts[w]! });
+        spans.push({ start: found.startsAt + b.shift, end: found.endsAt + b.shift });
       }
       return spans;
     },

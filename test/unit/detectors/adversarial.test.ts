@@ -24,6 +24,10 @@ const INPUTS: Array<[string, string]> = [
   ['zero-width spaces', '\u200B'.repeat(MB)],
   ['astral characters', '😀'.repeat(MB / 2)],
   ['lone surrogates', '\uD800a'.repeat(MB / 2)],
+  // A phone number's extension patterns backtrack over commas: a window must not hold them all.
+  ['a number and a million commas', `call 2025550173${','.repeat(MB)} ok`],
+  ['numbers each before a thousand commas', `2025550173${','.repeat(1000)}`.repeat(MB / 1010)],
+  ['a number and words an extension is written with', `2025550173 ${'extension '.repeat(MB / 10)}`],
 ];
 
 const OPTIONS: Record<string, unknown> = {
