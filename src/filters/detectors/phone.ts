@@ -8,31 +8,45 @@ import { firstIn, trailingRun } from './lib/pending.js';
 // number) but reads the whole text in JavaScript: 250-450 ms for 4 MB, most of it on digits
 // that cannot be a number. So a cheap pass finds the places where the library could find
 // one, and only a window around each goes to the library. What it finds there is what it
-// finds in the whole text: test/unit/detectors/phone.test.ts compares the two on random
-// texts for several countries.
+// finds in the whole text (test/unit/detectors/phone.test.ts compares the two on random
+// texts for several countries), but for three things: a finding longer than a number can
+// be (64 characters: padding before an extension) is reported as pieces of that length; a
+// date (2024-01-15) or an IPv4 address is not reported; and a window stops 64 characters
+// past its context inside a stretch of characters a candidate may hold (see REACH), where
+// the library's time would grow with the square of the stretch.
 //
-// How the library reads a text: a candidate is a run of digit blocks joined by up to four
-// punctuation characters, maybe led by brackets or `+` and followed by an extension
-// ("ext. 12", "~12", ", 12"). It judges the candidate whole and, when that fails, the parts
-// of it before and after its punctuation (Split). A number has digits its plan allows: the
+// How the library reads a text: a candidate is up to 21 sequences of at most 20 digits of
+// any script, joined by up to four punctuation characters, maybe led by brackets or `+` and
+// followed by an extension ("ext. 12", "~12", ", 12"). It judges the candidate whole and,
+// when that fails, the parts of it before and after its punctuation (Split), reading only
+// ASCII, full-width and Arabic-Indic digits. A number has digits its plan allows: the
 // national lengths (after a trunk prefix, or after the country code written without `+`),
-// an international call prefix (011, 00) or a `+` and any country code. So a run is sent
-// only when the whole or one of those parts has such digits (worthReading), or when it may
-// continue the number before it as an extension (the library then reads it from inside). A
-// window reaches out to characters that no candidate can hold, so it cuts no candidate.
-// Two shapes are not reported on purpose: a date (2024-01-15) and an IPv4 address.
+// an international call prefix (011, 00) or a `+` and any country code. So a run of digits
+// is sent when the whole or one of those parts has such digits (worthReading), and always
+// when the library may read it otherwise: when it is longer than one candidate, or may
+// continue what comes before it (other digits, an extension). A window reaches out to
+// characters that no candidate can hold, so it cuts no candidate.
 
 /** Digits the library reads: ASCII, full-width, Arabic-Indic and Eastern Arabic-Indic. */
 const READ_DIGITS = '0-9\uff10-\uff19\u0660-\u0669\u06f0-\u06f9';
 /** Punctuation the library allows between the blocks of a number (its VALID_PUNCTUATION). */
 const PUNCTUATION = '\\-\u2010-\u2015\u2212\u30fc\uff0d\uff0f/\uff0e. \u00a0\u00ad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d\\[\\]~\u2053\u223c\uff5e';
-/** What may come before a number's first digit: brackets and `+`, each followed by up to four punctuation characters, twice. */
+/** Opening brackets and `+`: what may lead a number, each followed by up to four punctuation characters, twice. */
 const LEAD = '(\\[\uff08\uff3b+\uff0b';
-/** Up to two leads of a bracket or `+` and four punctuation characters each. */
-const LEAD_LENGTH = 10;
-/** More blocks or digits than the library takes in one candidate: such a run is sent as it is. */
-const MAX_BLOCKS = 21;
-const MAX_RUN_DIGITS = 420;
+/** What may follow a `+` before the first digit: punctuation, and a second lead with its punctuation. */
+const AFTER_PLUS = 9;
+/** The library's candidate: at most this many sequences of digits, of at most SEQUENCE digits each. */
+const MAX_SEQUENCES = 21;
+const SEQUENCE = 20;
+/**
+ * Letters of the library's extension labels (ext, extn, extension, extensión, anexo, int,
+ * доб and full-width forms) in every form its case-insensitive patterns match: both cases,
+ * and U+1C81 and U+1C82, which it takes for д and о (test/unit/detectors/phone.test.ts).
+ */
+const LABEL_LETTERS =
+  'adeinostxADEINOSTX\u00f3\u00d3\u0301\u0431\u0411\u0434\u0414\u043e\u041e\u1c81\u1c82\uff45\uff58\uff54\uff4e\uff49\uff25\uff38\uff34\uff2e\uff29';
+/** What joins an extension to a number besides its label: spaces, tabs, commas, `;`, `;ext=`, `:`, dots, dashes, `#` and tildes. */
+const JOINT_MARKS = ' \u00a0\t,;=:.\uff0e\\-#\uff03~\uff5e';
 
 const PUNCTUATION_CLASS = new RegExp(`^[${PUNCTUATION}]$`);
 const LEAD_OR_PUNCTUATION = new RegExp(`^[${PUNCTUATION}${LEAD}]$`);
@@ -44,13 +58,16 @@ const PATTERN_PREFIX_ROOM = { below: 2, above: 8 } as const;
 
 /**
  * Context given to the library before a run: room for the leads, and the character it
- * looks at before a number. The library's time grows with the window, so it stays small.
+ * looks at before a number. A window then reaches out to a character no candidate holds.
  */
 const CONTEXT_BEFORE = 16;
 /** After a run: the character the library looks at after a number, and more. */
 const CONTEXT_AFTER = 16;
 
-/** E.164 allows 15 digits; with punctuation and an extension a real number stays below this. */
+/**
+ * E.164 allows 15 digits; with punctuation and an extension a real number stays below this.
+ * A longer finding (padding before an extension) is reported as pieces of this length.
+ */
 const MAX_LENGTH = 64;
 /**
  * After a run that an extension may follow ("ext. 12", "x 12", ";ext=12", ",,12"): room for
@@ -66,18 +83,6 @@ const EXTENSION_AHEAD = new RegExp(
   `^[ \\u00a0\\t,\\-]*(?:$|;ext=|[#\uff03~\uff5ex\uff58${READ_DIGITS}]|e?xt|\uff45?\uff58\uff54|\u0434\u043e\u0431|anexo|int|\uff49\uff4e\uff54)|^[ \\u00a0\\t]*[,;]`,
   'i',
 );
-
-/**
- * A digit and what may join an extension to it, ending where a run begins: the library may
- * then take the run's first digits as the extension of the number before (", 1234",
- * " ext. 1234", ";ext=1234"), and read from inside the run what follows.
- */
-const EXTENSION_BEFORE = new RegExp(
-  `[${READ_DIGITS}](?:[ \u00a0\t,]*(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\uff45?\uff58\uff54\uff4e?|\u0434\u043e\u0431|anexo|[x\uff58#\uff03~\uff5e]|int|\uff49\uff4e\uff54)[:.\uff0e]?[ \u00a0\t,\-]*|;ext=|[ \u00a0\t]*(?:,{2}|;)[:.\uff0e]?[ \u00a0\t,\-]*|[ \u00a0\t]*,+[:.\uff0e]?[ \u00a0\t,\-]*|[- ]+)$`,
-  'i',
-);
-/** How far before a run EXTENSION_BEFORE looks. */
-const EXTENSION_REACH = 40;
 
 const options = z.strictObject({
   /** Country assumed for numbers written without `+` and a country code (ISO 3166 alpha-2). */
@@ -151,8 +156,9 @@ function makePlan(country: CountryCode): Plan {
   const plain = typeof pattern === 'string' && pattern !== '' ? pattern.split('|') : [];
   const prefixes = rules.nationalPrefixTransformRule() || !plain.every((p) => /^\d+$/.test(p)) ? null : plain;
   const minLength = Math.min(...lengths);
-  // An international call prefix of two digits or more, a country code and a national number.
-  const minInternational = 2 + 1 + shortestNationalNumber();
+  // An international call prefix (one digit at least: 0 in Cape Verde), a country code and a
+  // national number.
+  const minInternational = 1 + 1 + shortestNationalNumber();
   const minNational = prefixes === null ? minLength - PATTERN_PREFIX_ROOM.below : minLength;
   return {
     callingCode,
@@ -245,7 +251,7 @@ interface Run {
  * punctuation), or -1.
  */
 function digitAfterPlus(text: string, at: number): number {
-  const limit = Math.min(text.length, at + 1 + LEAD_LENGTH);
+  const limit = Math.min(text.length, at + 1 + AFTER_PLUS);
   for (let i = at + 1; i < limit; i++) {
     const c = text.charCodeAt(i);
     if (readDigit(c) >= 0) return i;
@@ -296,7 +302,7 @@ function worthReading(text: string, run: Run, plan: Plan): boolean {
   const separators: string[] = [];
   let block = '';
   let separator = '';
-  let digits = 0;
+  let sequences = 0;
   for (let i = run.first; i < run.end; i++) {
     const c = text.charCodeAt(i);
     const d = readDigit(c);
@@ -304,73 +310,79 @@ function worthReading(text: string, run: Run, plan: Plan): boolean {
       if (separator !== '') {
         blocks.push(block);
         separators.push(separator);
+        sequences += Math.ceil(block.length / SEQUENCE);
         block = '';
         separator = '';
       }
       block += String.fromCharCode(48 + d);
-      digits++;
     } else {
       separator += text[i];
     }
   }
   blocks.push(block);
-  if (run.joined || blocks.length > MAX_BLOCKS || digits > MAX_RUN_DIGITS) return true;
-  // An IPv4 address is never reported (see reportable), and the parts the library would try
-  // (its octets) are shorter than any country's numbers.
-  if (!run.plus && blocks.length === 4 && shortestNationalNumber() > 3 && isIpv4Address(text.slice(run.first, run.end))) return false;
+  sequences += Math.ceil(block.length / SEQUENCE);
+  // Longer than one candidate: the library cuts it where it must, and reads on from there.
+  if (run.joined || sequences > MAX_SEQUENCES) return true;
+  // An IPv4 address is not reported (see reportable), and the parts the library would try
+  // (its octets) are shorter than any country's numbers; but with a bracket before it or an
+  // extension after it, what the library reads is no address.
+  if (
+    !run.plus &&
+    blocks.length === 4 &&
+    shortestNationalNumber() > 3 &&
+    !LEAD_OR_PUNCTUATION.test(text[run.first - 1] ?? '') &&
+    !EXTENSION_AHEAD.test(text.slice(run.end, run.end + CONTEXT_AFTER_EXTENSION)) &&
+    isIpv4Address(text.slice(run.first, run.end))
+  ) {
+    return false;
+  }
   // A part that starts with the run's first block must not touch a letter before it (unless
   // a `+` or a bracket leads it, which the run then starts with).
   const glued = !run.plus && isAsciiLetter(text.charCodeAt(run.first - 1));
-  const number = (from: number, to: number): boolean => couldBeNumber(plan, blocks.slice(from, to + 1).join(''), run.plus && from === 0);
+  const digitsAllowed = (from: number, to: number): boolean =>
+    couldBeNumber(plan, blocks.slice(from, to + 1).join(''), run.plus && from === 0);
   // A part may end with an extension that the library takes off before judging it: digits
   // after a tilde ("~851"), or up to six digits after dashes or spaces when a `#` follows.
-  const american = text.charCodeAt(run.end) === 35 && blocks[blocks.length - 1]!.length <= 6 && /^[- ]+$/.test(separators[separators.length - 1] ?? '');
-  const could = (from: number, to: number): boolean => {
+  const hashExtension =
+    text.charCodeAt(run.end) === 35 && blocks[blocks.length - 1]!.length <= 6 && /^[- ]+$/.test(separators[separators.length - 1] ?? '');
+  /** Whether blocks `from`..`to` could be a number the library reports. */
+  const partCouldBe = (from: number, to: number): boolean => {
     if (from === 0 && glued) return false;
-    if (number(from, to)) return true;
-    for (let k = from; k < to; k++) if (TILDE.test(separators[k]!) && number(from, k)) return true;
-    return american && to === blocks.length - 1 && to > from && number(from, to - 1);
+    if (digitsAllowed(from, to)) return true;
+    for (let k = from; k < to; k++) if (TILDE.test(separators[k]!) && digitsAllowed(from, k)) return true;
+    return hashExtension && to === blocks.length - 1 && to > from && digitsAllowed(from, to - 1);
   };
-  if (could(0, blocks.length - 1)) return true;
+  if (partCouldBe(0, blocks.length - 1)) return true;
   for (const split of SPLITS) {
     const places: number[] = [];
     for (let k = 0; k < separators.length; k++) if (split.at(separators[k]!)) places.push(k);
     if (places.length === 0) continue;
-    if (could(0, places[0]!)) return true;
+    if (partCouldBe(0, places[0]!)) return true;
     if (split.toEnd) {
-      if (could(places[0]! + 1, blocks.length - 1)) return true;
+      if (partCouldBe(places[0]! + 1, blocks.length - 1)) return true;
       continue;
     }
     for (let p = 0; p < places.length; p++) {
-      if (could(places[p]! + 1, p + 1 < places.length ? places[p + 1]! : blocks.length - 1)) return true;
+      if (partCouldBe(places[p]! + 1, p + 1 < places.length ? places[p + 1]! : blocks.length - 1)) return true;
     }
   }
   return false;
 }
 
-/** Separators an extension may have after its label, before its digits. */
-function isExtensionSeparator(c: number): boolean {
-  return c === 32 || c === 0xa0 || c === 9 || c === 44 || c === 45 || c === 58 || c === 46 || c === 0xff0e;
-}
-
-/** Last characters of what joins an extension to a number (EXTENSION_BEFORE), before its separators. */
-const EXTENSION_JOINT_END = new Set([...'tTnNoOóÓ\u0301бБxXｘＸ#＃~～ｔＴｎＮ=;,- '].map((c) => c.charCodeAt(0)));
+/** What may stand between a number and the digits of its extension (LABEL_LETTERS, JOINT_MARKS). */
+const JOINT = new Set([...LABEL_LETTERS, ...JOINT_MARKS.replace('\\', '')].map((c) => c.charCodeAt(0)));
 
 /**
- * Where the number lies whose extension the run at `first` may be (the digit before the
- * joint), or -1. The regular expression runs only where the character before the
- * separators can end a joint.
+ * The digit before the run at `first` that the run may continue, or -1: a digit of another
+ * script right before it, or one before nothing but what joins an extension to a number.
+ * The library may then read the run's first digits with what comes before, and the rest of
+ * it from inside. The walk stops at a digit or at a character no joint holds, so no
+ * character is walked over twice in a text.
  */
 function joinedAt(text: string, first: number): number {
-  const limit = Math.max(0, first - EXTENSION_REACH);
   let i = first - 1;
-  while (i > limit && isExtensionSeparator(text.charCodeAt(i))) i--;
-  if (i < 0) return -1;
-  const c = text.charCodeAt(i);
-  if (readDigit(c) < 0 && !EXTENSION_JOINT_END.has(c)) return -1;
-  const before = text.slice(limit, first);
-  const joint = EXTENSION_BEFORE.exec(before);
-  return joint === null ? -1 : limit + joint.index;
+  while (i >= 0 && JOINT.has(text.charCodeAt(i))) i--;
+  return i >= 0 && isAnyDigit(text.charCodeAt(i)) ? i : -1;
 }
 
 /** The runs of `text` worth reading, in order. */
@@ -406,10 +418,7 @@ function runs(text: string, plan: Plan, pattern: RegExp): Run[] {
  * their separators). A candidate never crosses any other character, so a window edge next
  * to one cuts no candidate: the library reads the window as it reads the whole text.
  */
-const CANDIDATE_CHARACTER = new RegExp(
-  `^[\\p{Nd}${PUNCTUATION}${LEAD} \\t,:;=#~\uff03\uff5e.\uff0e\\-adeinostxADEINOSTX\u00f3\u00d3\u0301\u0431\u0411\u0434\u0414\u043e\u041e\uff45\uff58\uff54\uff4e\uff49\uff25\uff38\uff34\uff2e\uff29]$`,
-  'u',
-);
+const CANDIDATE_CHARACTER = new RegExp(`^[\\p{Nd}${PUNCTUATION}${LEAD}${JOINT_MARKS}${LABEL_LETTERS}]$`, 'u');
 const ASCII_CANDIDATE_CHARACTER = Array.from({ length: 128 }, (_, c) => CANDIDATE_CHARACTER.test(String.fromCharCode(c)));
 
 function canBeInCandidate(c: number): boolean {
@@ -426,8 +435,7 @@ const REACH = MAX_LENGTH;
 
 /**
  * A region sent to the library. An edge is `cut` when it stops inside a stretch of
- * characters that a candidate may hold (REACH): a number there may be a fragment of a longer
- * candidate, and is dropped; it would be longer than a finding can be anyway.
+ * characters that a candidate may hold (REACH).
  */
 interface Window {
   from: number;
@@ -468,9 +476,9 @@ function windows(text: string, plan: Plan, pattern: RegExp): Window[] {
   return merged;
 }
 
-/** What a run in progress is made of: digits, punctuation, and the brackets and `+` that may lead it. */
+/** What a run in progress is made of: digits of any script, punctuation, and the brackets and `+` that may lead it. */
 function isRunUnit(c: number): boolean {
-  return readDigit(c) >= 0 || LEAD_OR_PUNCTUATION.test(String.fromCharCode(c));
+  return isAnyDigit(c) || LEAD_OR_PUNCTUATION.test(String.fromCharCode(c));
 }
 
 /** `(`, `[`, `+` and their full-width forms: where the library may start a number. */
@@ -501,7 +509,7 @@ function isLetterOrDigit(c: number): boolean {
  */
 function pendingFrom(text: string, from: number, plan: Plan, pattern: RegExp): number {
   const end = text.length;
-  const candidate = firstIn(text, trailingRun(text, from, isRunUnit), end, (c) => readDigit(c) >= 0 || isPlus(c));
+  const candidate = firstIn(text, trailingRun(text, from, isRunUnit), end, (c) => isAnyDigit(c) || isPlus(c));
   const context = Math.max(from, candidate - CONTEXT_BEFORE);
   let pending = candidate;
   for (let i = context; i < candidate; i++) {
@@ -539,16 +547,17 @@ function create(opts: PhoneOptions): SyncScanner {
       // more), each with the characters just around it and a line break between them. No
       // candidate holds any of these (CANDIDATE_CHARACTER), so the library reads each
       // window as in the whole text: it sees the same characters next to a number. A cut
-      // edge (see Window) gets the line break alone, and a number touching it is dropped.
+      // edge (see Window) gets the line break alone; a number touching it may be a fragment
+      // of a longer candidate, but its digits are a number's digits, and it is reported.
       const pieces: string[] = [];
-      /** Where each piece's window starts and ends in the joined text, and what to add to go back to `text`. */
-      const bounds: Array<{ start: number; end: number; shift: number; window: Window }> = [];
+      /** Where each piece's window starts in the joined text, and what to add to go back to `text`. */
+      const bounds: Array<{ start: number; shift: number }> = [];
       let length = 0;
       for (const window of windows(text, plan, pattern)) {
         const start = window.cutBefore ? window.from : Math.max(0, window.from - 1);
         const end = window.cutAfter ? window.to : Math.min(text.length, window.to + 1);
         pieces.push(text.slice(start, end));
-        bounds.push({ start: length + window.from - start, end: length + window.to - start, shift: start - length, window });
+        bounds.push({ start: length + window.from - start, shift: start - length });
         length += end - start + 1;
       }
       if (pieces.length === 0) return spans;
@@ -557,9 +566,9 @@ function create(opts: PhoneOptions): SyncScanner {
       for (const found of findNumbers(joined, { defaultCountry, v2: true })) {
         while (w + 1 < bounds.length && bounds[w + 1]!.start <= found.startsAt) w++;
         const b = bounds[w]!;
-        if ((b.window.cutBefore && found.startsAt === b.start) || (b.window.cutAfter && found.endsAt === b.end)) continue;
-        if (found.endsAt - found.startsAt > MAX_LENGTH || !reportable(joined.slice(found.startsAt, found.endsAt))) continue;
-        spans.push({ start: found.startsAt + b.shift, end: found.endsAt + b.shift });
+        if (!reportable(joined.slice(found.startsAt, found.endsAt))) continue;
+        const end = found.endsAt + b.shift;
+        for (let start = found.startsAt + b.shift; start < end; start += MAX_LENGTH) spans.push({ start, end: Math.min(end, start + MAX_LENGTH) });
       }
       return spans;
     },

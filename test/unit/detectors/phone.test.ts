@@ -50,6 +50,33 @@ describe('phone detector: what the library finds in the whole text', () => {
     expect(found(scanner({ default_country: 'GB' }), 'هاتف ٠٢٠٧٩٤٦٠٩٥٨')).toEqual(['٠٢٠٧٩٤٦٠٩٥٨']);
   });
 
+  it('reads a run as the library does after digits of another script or an extension', () => {
+    const s = scanner();
+    // The library reads Devanagari or Thai digits with a number (not as its digits), and may
+    // take a run's first digits as the extension of what comes before.
+    expect(found(s, 'कमरा १२, 03-202-555-0173')).toEqual(['202-555-0173']);
+    expect(found(s, 'ห้อง ๑๒, 03-202-555-0173')).toEqual(['202-555-0173']);
+    expect(found(s, 'room १२ x 12-202-555-0173')).toEqual(['202-555-0173']);
+    expect(found(s, `no 12${' '.repeat(39)}x1234567892025550173 ok`)).toEqual(['2025550173']);
+    // More than one candidate's 21 sequences of 20 digits: the library reads on from inside.
+    expect(found(s, `call ${'1 '.repeat(20)}${'0'.repeat(20)}2025550173 now`)).toEqual(['2025550173']);
+    expect(found(s, `क्रम ${'१ '.repeat(20)}9-202-555-0173`)).toEqual(['202-555-0173']);
+  });
+
+  it('reports a number padded out before its extension, in pieces a finding may have', () => {
+    const text = `call 202-555-0173${' '.repeat(60)}x1 ok`;
+    const spans = scanner().scan(text);
+    expect(spans.map((span) => span.end - span.start)).toEqual([64, 10]);
+    expect(text.slice(spans[0]!.start, spans[1]!.end)).toBe(`202-555-0173${' '.repeat(60)}x1`);
+    expect(found(scanner(), `Jane Doe,2025550173${','.repeat(53)}42\n`).join('')).toBe(`2025550173${','.repeat(53)}42`);
+  });
+
+  it('reports an address-like number that a bracket leads or an extension follows', () => {
+    expect(found(scanner({ default_country: 'NO' }), 'Tlf. (40.61.23.45)')).toEqual(['(40.61.23.45']);
+    expect(found(scanner({ default_country: 'DK' }), 'a 34.41.23.45 ext. 12')).toEqual(['34.41.23.45 ext. 12']);
+    expect(found(scanner({ default_country: 'DK' }), 'a 34.41.23.45 here')).toEqual([]);
+  });
+
   it('keeps an extension, however it is written', () => {
     const s = scanner();
     expect(found(s, 'dial 202-555-0173 extension: 1234567 for billing')).toEqual(['202-555-0173 extension: 1234567']);
@@ -64,23 +91,23 @@ describe('phone detector: what the library finds in the whole text', () => {
     expect(found(s, 'call 202-555-0173 o 202-555-0174-1234')).toEqual(['202-555-0173']);
   });
 
-  // The detector sends the library only small windows around the places a number could be;
-  // on any text it must find exactly what the library finds in the whole of it (less dates
-  // and IPv4 addresses, and findings longer than a number can be).
+  // The detector sends the library only windows around the places a number could be; on any
+  // text it must find what the library finds in the whole of it (less dates and IPv4
+  // addresses; a finding longer than 64 characters in pieces of 64).
   const NUMBERS = [
     '(202) 555-0173', '202-555-0173', '2025550173', '415.555.2671', '+1 415 555 0132', '+1-212-555-0147', '1 202 555 0173',
     '+44 20 7946 0958', '(+44) 20 7946 0958', '+(44) 20 7946 0958', '020 7946 0958', '07700 900123', '011 44 20 7946 0958',
     '0044 20 7946 0958', '+49 30 901820', '030 901820', '+33 1 09 75 83 51', '06 12 34 56 78', '+86 138 0013 8000',
     '138 0013 8000', '+81 3 1234 5678', '03-1234-5678', '０３−１２３４−５６７８', '＋４４ ２０ ７９４６ ０９５８', '٠٢٠٧٩٤٦٠٩٥٨',
     '+683 4002', '4002', '+7 495 123 45 67', '8 (495) 123-45-67', '(11) 91234-5678', '+91 98765 43210', '098765 43210',
-    '2024-01-15', '10.0.0.1', '202.555.017.3', '4111 1111 1111 1111',
+    '2024-01-15', '10.0.0.1', '202.555.017.3', '4111 1111 1111 1111', '(40.61.23.45)', '१२', '๑๒๓', '०००', '12345678901234567890123',
   ];
   const token = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...NUMBERS) },
     { weight: 3, arbitrary: fc.stringMatching(/^[0-9]{1,12}$/) },
     {
       weight: 4,
-      arbitrary: fc.constantFrom(' ', '  ', '-', '.', '/', '(', ')', ' - ', '. ', ', ', ',,', ';', '\n', ' / ', '\u00a0', '\t', '#', '+', '[', ']', '~', '－', '　'),
+      arbitrary: fc.constantFrom(' ', '  ', '-', '.', '/', '(', ')', ' - ', '. ', ', ', ',,', ';', '\n', ' / ', '\u00a0', '\t', '#', '+', '[', ']', '~', '－', '　', ' '.repeat(30), ','.repeat(30), '\t'.repeat(30)),
     },
     {
       weight: 2,
@@ -96,8 +123,12 @@ describe('phone detector: what the library finds in the whole text', () => {
     fc.assert(
       fc.property(text, (t) => {
         const library = findNumbers(t, { defaultCountry: country, v2: true })
-          .map((f) => [f.startsAt, f.endsAt] as const)
-          .filter(([a, b]) => b - a <= 64 && !DATE.test(t.slice(a, b)) && !IPV4.test(t.slice(a, b)));
+          .filter((f) => !DATE.test(t.slice(f.startsAt, f.endsAt)) && !IPV4.test(t.slice(f.startsAt, f.endsAt)))
+          .flatMap((f) => {
+            const pieces: Array<[number, number]> = [];
+            for (let a = f.startsAt; a < f.endsAt; a += 64) pieces.push([a, Math.min(f.endsAt, a + 64)]);
+            return pieces;
+          });
         expect(s.scan(t).map((span) => [span.start, span.end])).toEqual(library);
       }),
       { numRuns: 400 },
