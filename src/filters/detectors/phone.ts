@@ -268,6 +268,13 @@ function reportable(found: string): boolean {
   return !DATE.test(found) && !isIpv4Address(found);
 }
 
+/** Whether a bracket or `+` leads the digits at `first` (with up to four punctuation characters after it). */
+function ledByOpening(text: string, first: number): boolean {
+  let i = first - 1;
+  for (let n = 0; n < 4 && i >= 0 && !isOpening(text.charCodeAt(i)) && PUNCTUATION_CLASS.test(text[i]!); n++) i--;
+  return i >= 0 && isOpening(text.charCodeAt(i));
+}
+
 /**
  * Where the library splits a candidate that is not a number as a whole (its INNER_MATCHES,
  * in terms of the punctuation between two blocks): it tries the part before the first such
@@ -330,7 +337,7 @@ function worthReading(text: string, run: Run, plan: Plan): boolean {
     !run.plus &&
     blocks.length === 4 &&
     shortestNationalNumber() > 3 &&
-    !LEAD_OR_PUNCTUATION.test(text[run.first - 1] ?? '') &&
+    !ledByOpening(text, run.first) &&
     !EXTENSION_AHEAD.test(text.slice(run.end, run.end + CONTEXT_AFTER_EXTENSION)) &&
     isIpv4Address(text.slice(run.first, run.end))
   ) {
