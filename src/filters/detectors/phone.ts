@@ -376,20 +376,56 @@ function worthReading(text: string, run: Run, plan: Plan): boolean {
   return false;
 }
 
-/** What may stand between a number and the digits of its extension (LABEL_LETTERS, JOINT_MARKS). */
-const JOINT = new Set([...LABEL_LETTERS, ...JOINT_MARKS.replace('\\', '')].map((c) => c.charCodeAt(0)));
+/** Spaces, tabs, commas and dashes: around an extension's label, or all there is of its joint (", 12", " - 12#"). */
+function isJointSeparator(c: number): boolean {
+  return c === 32 || c === 0xa0 || c === 9 || c === 44 || c === 45;
+}
+
+/** After a label or the commas of an extension: `:` or a dot. */
+function isLabelStop(c: number): boolean {
+  return c === 58 || c === 46 || c === 0xff0e;
+}
+
+/** An extension label, whole, as the library's case-insensitive patterns read one. */
+const LABEL = /^(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\uff45?\uff58\uff54\uff4e?|\u0434\u043e\u0431|anexo|[x\uff58#\uff03~\uff5e]|int|\uff49\uff4e\uff54)$/i;
+/** The longest label: "extensión" written with a combining accent. */
+const LONGEST_LABEL = 10;
+
+/** The digit (of any script) at `at`, or just before the spaces, tabs and commas that end there; or -1. */
+function digitBefore(text: string, at: number): number {
+  let i = at;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 0xa0 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 44)) i--;
+  return i >= 0 && isAnyDigit(text.charCodeAt(i)) ? i : -1;
+}
 
 /**
  * The digit before the run at `first` that the run may continue, or -1: a digit of another
- * script right before it, or one before nothing but what joins an extension to a number.
- * The library may then read the run's first digits with what comes before, and the rest of
- * it from inside. The walk stops at a digit or at a character no joint holds, so no
- * character is walked over twice in a text.
+ * script right before it, or a number that the run's first digits may be the extension of
+ * (the library may then read the rest of the run from inside). Read backwards, an extension
+ * is joined to its number by spaces, tabs, commas or dashes (", 12", " - 12#"), maybe a
+ * `:` or dot, and a label (" ext. 12", "x12", "#12") with spaces and commas before it, or
+ * by ";" or ";ext=". The walks stop at anything else, and runs of separators lie between
+ * two digits, so no character is walked over twice in a text.
  */
 function joinedAt(text: string, first: number): number {
   let i = first - 1;
-  while (i >= 0 && JOINT.has(text.charCodeAt(i))) i--;
-  return i >= 0 && isAnyDigit(text.charCodeAt(i)) ? i : -1;
+  while (i >= 0 && isJointSeparator(text.charCodeAt(i))) i--;
+  if (i >= 0 && isLabelStop(text.charCodeAt(i))) {
+    i--;
+    while (i >= 0 && isJointSeparator(text.charCodeAt(i))) i--;
+  }
+  if (i < 0) return -1;
+  const c = text.charCodeAt(i);
+  if (isAnyDigit(c)) return i;
+  if (c === 59) return digitBefore(text, i - 1); // ";"
+  if (c === 61 && text.slice(i - 4, i).toLowerCase() === ';ext') return digitBefore(text, i - 5);
+  for (let start = i; start > i - LONGEST_LABEL && start >= 0; start--) {
+    if (LABEL.test(text.slice(start, i + 1))) {
+      const digit = digitBefore(text, start - 1);
+      if (digit >= 0) return digit;
+    }
+  }
+  return -1;
 }
 
 /** The runs of `text` worth reading, in order. */
@@ -463,16 +499,12 @@ function windows(text: string, plan: Plan, pattern: RegExp): Window[] {
     const fromLimit = Math.max(reached, from - REACH);
     while (from > fromLimit && canBeInCandidate(text.charCodeAt(from - 1))) from--;
     const after = EXTENSION_AHEAD.test(text.slice(run.end, run.end + CONTEXT_AFTER_EXTENSION)) ? CONTEXT_AFTER_EXTENSION : CONTEXT_AFTER;
-    let to = Math.min(text.length, run.end + after);
-    let cutAfter = false;
-    if (to <= reached) {
-      to = reached;
-      cutAfter = last!.cutAfter;
-    } else {
-      const toLimit = Math.min(text.length, to + REACH);
-      while (to < toLimit && canBeInCandidate(text.charCodeAt(to))) to++;
-      cutAfter = to < text.length && canBeInCandidate(text.charCodeAt(to));
-    }
+    const context = Math.min(text.length, run.end + after);
+    const toLimit = Math.min(text.length, context + REACH);
+    // From the last window's end if it reaches further (it may have stopped at its own REACH).
+    let to = Math.max(context, reached);
+    while (to < toLimit && canBeInCandidate(text.charCodeAt(to))) to++;
+    const cutAfter = to < text.length && canBeInCandidate(text.charCodeAt(to));
     if (last !== undefined && from <= last.to) {
       last.to = to;
       last.cutAfter = cutAfter;
