@@ -13,7 +13,11 @@ import { firstIn, trailingRun } from './lib/pending.js';
 // be (64 characters: padding before an extension) is reported as pieces of that length; a
 // date (2024-01-15) or an IPv4 address is not reported; and a window stops 64 characters
 // past its context inside a stretch of characters a candidate may hold (see REACH), where
-// the library's time would grow with the square of the stretch.
+// the library's time would grow with the square of the stretch. There the library may read
+// what it sees differently: in a long row of small numbers separated by commas or
+// semicolons it pairs each number with the next as its extension, from the start of the
+// row, and a window cut inside the row may pair them the other way; a phone number at the
+// end of such a row may then be missed or found where the whole text says otherwise.
 //
 // How the library reads a text: a candidate is up to 21 sequences of at most 20 digits of
 // any script, joined by up to four punctuation characters, maybe led by brackets or `+` and
@@ -25,7 +29,7 @@ import { firstIn, trailingRun } from './lib/pending.js';
 // is sent when the whole or one of those parts has such digits (worthReading), and always
 // when the library may read it otherwise: when it is longer than one candidate, or may
 // continue what comes before it (other digits, an extension). A window reaches out to
-// characters that no candidate can hold, so it cuts no candidate.
+// characters that no candidate can hold, so within its reach it cuts no candidate.
 
 /** Digits the library reads: ASCII, full-width, Arabic-Indic and Eastern Arabic-Indic. */
 const READ_DIGITS = '0-9\uff10-\uff19\u0660-\u0669\u06f0-\u06f9';
@@ -33,7 +37,7 @@ const READ_DIGITS = '0-9\uff10-\uff19\u0660-\u0669\u06f0-\u06f9';
 const PUNCTUATION = '\\-\u2010-\u2015\u2212\u30fc\uff0d\uff0f/\uff0e. \u00a0\u00ad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d\\[\\]~\u2053\u223c\uff5e';
 /** Opening brackets and `+`: what may lead a number, each followed by up to four punctuation characters, twice. */
 const LEAD = '(\\[\uff08\uff3b+\uff0b';
-/** What may follow a `+` before the first digit: punctuation, and a second lead with its punctuation. */
+/** What may stand between a `+` and the first digit: punctuation, and a second lead with its punctuation. */
 const AFTER_PLUS = 9;
 /** The library's candidate: at most this many sequences of digits, of at most SEQUENCE digits each. */
 const MAX_SEQUENCES = 21;
@@ -50,7 +54,8 @@ const JOINT_MARKS = ' \u00a0\t,;=:.\uff0e\\-#\uff03~\uff5e';
 
 const PUNCTUATION_CLASS = new RegExp(`^[${PUNCTUATION}]$`);
 const LEAD_OR_PUNCTUATION = new RegExp(`^[${PUNCTUATION}${LEAD}]$`);
-const DATE = /^(?:\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{4})$/;
+/** A date: year (1900-2099), month and day in either order around it, with one kind of separator. */
+const DATE = /^(?:(?:19|20)\d\d([-./ ])(\d{1,2})\1(\d{1,2})|(\d{1,2})([-./ ])(\d{1,2})\5(?:19|20)\d\d)$/;
 /** A number after `+`: a country code of one to three digits and a national number of at most 17 digits (and a trunk prefix). */
 const INTERNATIONAL_DIGITS = { min: 3, max: 3 + 17 + 8 } as const;
 /** Room for a trunk prefix that the plan gives as a pattern rather than as digits (carrier codes, "0?…15"). */
@@ -77,10 +82,12 @@ const CONTEXT_AFTER_EXTENSION = MAX_LENGTH + 1;
 /**
  * What may begin an extension after a number's last block (the library's extension labels
  * and the characters it reads as one, after spaces, tabs, commas or dashes, or digits after
- * a comma or semicolon), or only such separators up to the end: a stream may bring one.
+ * a comma or semicolon), or, at the end of the text, only such separators or the first
+ * letters of a label: a stream may bring the rest.
  */
 const EXTENSION_AHEAD = new RegExp(
-  `^[ \\u00a0\\t,\\-]*(?:$|;ext=|[#\uff03~\uff5ex\uff58${READ_DIGITS}]|e?xt|\uff45?\uff58\uff54|\u0434\u043e\u0431|anexo|int|\uff49\uff4e\uff54)|^[ \\u00a0\\t]*[,;]`,
+  `^[ \\u00a0\\t,\\-]*(?:$|;ext=|[#\uff03~\uff5ex\uff58${READ_DIGITS}]|e?xt|\uff45?\uff58\uff54|\u0434\u043e\u0431|anexo|int|\uff49\uff4e\uff54|` +
+    `(?:ex?|a|an|ane|anex|in?|\u0434\u043e?|\uff45\uff58?|\uff49\uff4e?|;e|;ex|;ext)$)|^[ \\u00a0\\t]*[,;]`,
   'i',
 );
 
@@ -180,7 +187,11 @@ function nationalLength(plan: Plan, digits: string): boolean {
   return false;
 }
 
-/** Whether the library could read `digits` (ASCII) as a valid number; `plus` when a `+` leads them. */
+/**
+ * Whether the library could read `digits` (ASCII) as a valid number; `plus` when a `+` leads
+ * them (a full-width ＋ counts as one here; the library reads the number as national, so
+ * this only sends more).
+ */
 function couldBeNumber(plan: Plan, digits: string, plus: boolean): boolean {
   if (plus) return digits.length >= INTERNATIONAL_DIGITS.min && digits.length <= INTERNATIONAL_DIGITS.max;
   if (plan.idd.test(digits)) return digits.length >= INTERNATIONAL_DIGITS.min;
@@ -251,7 +262,7 @@ interface Run {
  * punctuation), or -1.
  */
 function digitAfterPlus(text: string, at: number): number {
-  const limit = Math.min(text.length, at + 1 + AFTER_PLUS);
+  const limit = Math.min(text.length, at + 2 + AFTER_PLUS);
   for (let i = at + 1; i < limit; i++) {
     const c = text.charCodeAt(i);
     if (readDigit(c) >= 0) return i;
@@ -262,10 +273,36 @@ function digitAfterPlus(text: string, at: number): number {
 
 /**
  * A date (2024-01-15) and an IPv4 address (the ip_address detector's) are not reported as
- * phone numbers, though the library may read them as one in a country with such lengths.
+ * phone numbers, though the library may read them as one in a country with such lengths. A
+ * country's own format that only looks like one (Haiti's 34 10 1234) is no date: its
+ * digits make no month and day next to a year of 1900-2099.
  */
 function reportable(found: string): boolean {
-  return !DATE.test(found) && !isIpv4Address(found);
+  return !isDate(found) && !isIpv4Address(found);
+}
+
+/** Whether `text` is a date: a month (1-12) and a day (1-31) next to a year. */
+function isDate(text: string): boolean {
+  const m = DATE.exec(text);
+  if (m === null) return false;
+  const [a, b] = (m[2] !== undefined ? [m[2], m[3]] : [m[4], m[6]]).map(Number) as [number, number];
+  const day = (n: number): boolean => n >= 1 && n <= 31;
+  const month = (n: number): boolean => n >= 1 && n <= 12;
+  return (month(a) && day(b)) || (day(a) && month(b));
+}
+
+/**
+ * Whether digits of another script (which the library's candidates hold, though it does not
+ * read them) sit next to the run, across up to four punctuation characters: the library's
+ * candidate is then longer than the run, and may be cut elsewhere.
+ */
+function besideOtherDigits(text: string, run: Run): boolean {
+  let i = run.first - 1;
+  for (let n = 0; n < 4 && i >= 0 && PUNCTUATION_CLASS.test(text[i]!); n++) i--;
+  if (i >= 0 && isAnyDigit(text.charCodeAt(i))) return true;
+  let j = run.end;
+  for (let n = 0; n < 4 && j < text.length && PUNCTUATION_CLASS.test(text[j]!); n++) j++;
+  return j < text.length && isAnyDigit(text.charCodeAt(j));
 }
 
 /** Whether a bracket or `+` leads the digits at `first` (with up to four punctuation characters after it). */
@@ -329,7 +366,7 @@ function worthReading(text: string, run: Run, plan: Plan): boolean {
   blocks.push(block);
   sequences += Math.ceil(block.length / SEQUENCE);
   // Longer than one candidate: the library cuts it where it must, and reads on from there.
-  if (run.joined || sequences > MAX_SEQUENCES) return true;
+  if (run.joined || sequences > MAX_SEQUENCES || besideOtherDigits(text, run)) return true;
   // An IPv4 address is not reported (see reportable), and the parts the library would try
   // (its octets) are shorter than any country's numbers; but with a bracket before it or an
   // extension after it, what the library reads is no address.
@@ -349,15 +386,13 @@ function worthReading(text: string, run: Run, plan: Plan): boolean {
   const digitsAllowed = (from: number, to: number): boolean =>
     couldBeNumber(plan, blocks.slice(from, to + 1).join(''), run.plus && from === 0);
   // A part may end with an extension that the library takes off before judging it: digits
-  // after a tilde ("~851"), or up to six digits after dashes or spaces when a `#` follows.
-  const hashExtension =
-    text.charCodeAt(run.end) === 35 && blocks[blocks.length - 1]!.length <= 6 && /^[- ]+$/.test(separators[separators.length - 1] ?? '');
+  // after a tilde ("~851").
   /** Whether blocks `from`..`to` could be a number the library reports. */
   const partCouldBe = (from: number, to: number): boolean => {
     if (from === 0 && glued) return false;
     if (digitsAllowed(from, to)) return true;
     for (let k = from; k < to; k++) if (TILDE.test(separators[k]!) && digitsAllowed(from, k)) return true;
-    return hashExtension && to === blocks.length - 1 && to > from && digitsAllowed(from, to - 1);
+    return false;
   };
   if (partCouldBe(0, blocks.length - 1)) return true;
   for (const split of SPLITS) {
@@ -400,8 +435,8 @@ function digitBefore(text: string, at: number): number {
 
 /**
  * The digit before the run at `first` that the run may continue, or -1: a digit of another
- * script right before it, or a number that the run's first digits may be the extension of
- * (the library may then read the rest of the run from inside). Read backwards, an extension
+ * script just before it (see also besideOtherDigits), or a number that the run's first
+ * digits may be the extension of (the library may then read the rest of the run from inside). Read backwards, an extension
  * is joined to its number by spaces, tabs, commas or dashes (", 12", " - 12#"), maybe a
  * `:` or dot, and a label (" ext. 12", "x12", "#12") with spaces and commas before it, or
  * by ";" or ";ext=". The walks stop at anything else, and runs of separators lie between

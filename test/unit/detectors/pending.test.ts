@@ -113,6 +113,8 @@ describe('pendingFrom of the built-in detectors', () => {
     ['In 2024 we grew a lot this year', ''],
     // The library reads 16 characters around a candidate: all of its window waits.
     ['Call +1 415 555', 'Call +1 415 555'],
+    // An extension's label may be on its way: what it would follow waits, an address too.
+    ['Tel 202.55.50.173              ex', 'Tel 202.55.50.173              ex'],
   ]);
 
   table('regex', [

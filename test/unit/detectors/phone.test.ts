@@ -61,6 +61,7 @@ describe('phone detector: what the library finds in the whole text', () => {
     // More than one candidate's 21 sequences of 20 digits: the library reads on from inside.
     expect(found(s, `call ${'1 '.repeat(20)}${'0'.repeat(20)}2025550173 now`)).toEqual(['2025550173']);
     expect(found(s, `क्रम ${'१ '.repeat(20)}9-202-555-0173`)).toEqual(['202-555-0173']);
+    expect(found(s, `call ${'१ '.repeat(19)}१/99 202 555 0173 now`)).toEqual(['202 555 0173']);
   });
 
   it('reports a number padded out before its extension, in pieces a finding may have', () => {
@@ -71,7 +72,17 @@ describe('phone detector: what the library finds in the whole text', () => {
     expect(found(scanner(), `Jane Doe,2025550173${','.repeat(53)}42\n`).join('')).toBe(`2025550173${','.repeat(53)}42`);
   });
 
-  it('reports an address-like number that a bracket leads or an extension follows', () => {
+  it('sees a + as far before the digits as the library does', () => {
+    expect(found(scanner(), 'call +    (    44) 20 7946 0958 now')).toEqual(['+    (    44) 20 7946 0958']);
+  });
+
+  it('leaves out dates, but not a national format that only looks like one', () => {
+    expect(found(scanner({ default_country: 'HT' }), 'Tel: 34 10 1234, né le 12 10 1984')).toEqual(['34 10 1234']);
+  });
+
+  it('reports an address-like number that a bracket leads, an extension follows or other digits touch', () => {
+    expect(found(scanner(), 'ip 202.55.50.173๑ ok')).toEqual(['202.55.50.173๑']);
+    expect(found(scanner({ default_country: 'DK' }), 'a १/34.41.23.45 here')).toEqual(['१/34.41.23.45']);
     expect(found(scanner({ default_country: 'NO' }), 'Tlf. (40.61.23.45)')).toEqual(['(40.61.23.45']);
     expect(found(scanner({ default_country: 'DK' }), 'a 34.41.23.45 ext. 12')).toEqual(['34.41.23.45 ext. 12']);
     expect(found(scanner({ default_country: 'DK' }), 'a 34.41.23.45 here')).toEqual([]);
@@ -115,12 +126,18 @@ describe('phone detector: what the library finds in the whole text', () => {
     },
   );
   const text = fc.array(token, { minLength: 1, maxLength: 16 }).map((t) => t.join(''));
-  const DATE = /^(?:\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{4})$/;
+  const DATE = /^(?:(?:19|20)\d\d([-./ ])(\d{1,2})\1(\d{1,2})|(\d{1,2})([-./ ])(\d{1,2})\5(?:19|20)\d\d)$/;
+  const isDate = (x: string): boolean => {
+    const m = DATE.exec(x);
+    if (m === null) return false;
+    const [a, b] = (m[2] !== undefined ? [m[2], m[3]] : [m[4], m[6]]).map(Number) as [number, number];
+    return (a >= 1 && a <= 12 && b >= 1 && b <= 31) || (a >= 1 && a <= 31 && b >= 1 && b <= 12);
+  };
   const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
   function library(t: string, country: CountryCode): Array<[number, number]> {
     return findNumbers(t, { defaultCountry: country, v2: true })
-      .filter((f) => !DATE.test(t.slice(f.startsAt, f.endsAt)) && !IPV4.test(t.slice(f.startsAt, f.endsAt)))
+      .filter((f) => !isDate(t.slice(f.startsAt, f.endsAt)) && !IPV4.test(t.slice(f.startsAt, f.endsAt)))
       .flatMap((f) => {
         const pieces: Array<[number, number]> = [];
         for (let a = f.startsAt; a < f.endsAt; a += 64) pieces.push([a, Math.min(f.endsAt, a + 64)]);
@@ -144,7 +161,9 @@ describe('phone detector: what the library finds in the whole text', () => {
   });
 
   // In longer texts a cut may show the library a piece of a candidate: a number found there
-  // is reported (more is redacted), and none that the library finds is missed.
+  // is reported (more is redacted). In the texts made here nothing the library finds is
+  // missed; in a long row of small numbers separated by commas a cut can pair numbers and
+  // extensions the other way (phone.ts says so at the top).
   it.each(COUNTRIES)('misses nothing the library finds in longer texts (default country %s)', (country: CountryCode) => {
     const s = scanner({ default_country: country });
     fc.assert(
