@@ -53,6 +53,12 @@ const LABEL_LETTERS =
 const JOINT_MARKS = ' \u00a0\t,;=:.\uff0e\\-#\uff03~\uff5e';
 
 const PUNCTUATION_CLASS = new RegExp(`^[${PUNCTUATION}]$`);
+const ASCII_PUNCTUATION = Array.from({ length: 128 }, (_, c) => PUNCTUATION_CLASS.test(String.fromCharCode(c)));
+
+/** Whether the code unit is punctuation the library allows between the blocks of a number. */
+function isPunctuation(c: number): boolean {
+  return c < 128 ? ASCII_PUNCTUATION[c]! : PUNCTUATION_CLASS.test(String.fromCharCode(c));
+}
 const LEAD_OR_PUNCTUATION = new RegExp(`^[${PUNCTUATION}${LEAD}]$`);
 /** A date: year (1900-2099), month and day in either order around it, with one kind of separator. */
 const DATE = /^(?:(?:19|20)\d\d([-./ ])(\d{1,2})\1(\d{1,2})|(\d{1,2})([-./ ])(\d{1,2})\5(?:19|20)\d\d)$/;
@@ -235,7 +241,7 @@ function runEnd(text: string, at: number): number {
     const c = text.charCodeAt(i);
     if (readDigit(c) >= 0) {
       end = ++i;
-    } else if (i - end < 4 && PUNCTUATION_CLASS.test(text[i]!)) {
+    } else if (i - end < 4 && isPunctuation(c)) {
       i++;
     } else {
       break;
@@ -298,17 +304,17 @@ function isDate(text: string): boolean {
  */
 function besideOtherDigits(text: string, run: Run): boolean {
   let i = run.first - 1;
-  for (let n = 0; n < 4 && i >= 0 && PUNCTUATION_CLASS.test(text[i]!); n++) i--;
+  for (let n = 0; n < 4 && i >= 0 && isPunctuation(text.charCodeAt(i)); n++) i--;
   if (i >= 0 && isAnyDigit(text.charCodeAt(i))) return true;
   let j = run.end;
-  for (let n = 0; n < 4 && j < text.length && PUNCTUATION_CLASS.test(text[j]!); n++) j++;
+  for (let n = 0; n < 4 && j < text.length && isPunctuation(text.charCodeAt(j)); n++) j++;
   return j < text.length && isAnyDigit(text.charCodeAt(j));
 }
 
 /** Whether a bracket or `+` leads the digits at `first` (with up to four punctuation characters after it). */
 function ledByOpening(text: string, first: number): boolean {
   let i = first - 1;
-  for (let n = 0; n < 4 && i >= 0 && !isOpening(text.charCodeAt(i)) && PUNCTUATION_CLASS.test(text[i]!); n++) i--;
+  for (let n = 0; n < 4 && i >= 0 && !isOpening(text.charCodeAt(i)) && isPunctuation(text.charCodeAt(i)); n++) i--;
   return i >= 0 && isOpening(text.charCodeAt(i));
 }
 
@@ -341,6 +347,19 @@ const SPLITS: readonly Split[] = [
  * the library tries when the whole is not a number (see Split), has digits the plan allows.
  */
 function worthReading(text: string, run: Run, plan: Plan): boolean {
+  if (run.joined || besideOtherDigits(text, run)) return true;
+  // An IPv4 address is not reported (see reportable), and the parts the library would try
+  // (its octets) are shorter than any country's numbers; but with a bracket before it or an
+  // extension after it, what the library reads is no address.
+  if (
+    !run.plus &&
+    shortestNationalNumber() > 3 &&
+    isIpv4Address(text.slice(run.first, run.end)) &&
+    !ledByOpening(text, run.first) &&
+    !EXTENSION_AHEAD.test(text.slice(run.end, run.end + CONTEXT_AFTER_EXTENSION))
+  ) {
+    return false;
+  }
   const blocks: string[] = [];
   /** separators[k] is the punctuation between blocks k and k + 1. */
   const separators: string[] = [];
@@ -366,20 +385,7 @@ function worthReading(text: string, run: Run, plan: Plan): boolean {
   blocks.push(block);
   sequences += Math.ceil(block.length / SEQUENCE);
   // Longer than one candidate: the library cuts it where it must, and reads on from there.
-  if (run.joined || sequences > MAX_SEQUENCES || besideOtherDigits(text, run)) return true;
-  // An IPv4 address is not reported (see reportable), and the parts the library would try
-  // (its octets) are shorter than any country's numbers; but with a bracket before it or an
-  // extension after it, what the library reads is no address.
-  if (
-    !run.plus &&
-    blocks.length === 4 &&
-    shortestNationalNumber() > 3 &&
-    !ledByOpening(text, run.first) &&
-    !EXTENSION_AHEAD.test(text.slice(run.end, run.end + CONTEXT_AFTER_EXTENSION)) &&
-    isIpv4Address(text.slice(run.first, run.end))
-  ) {
-    return false;
-  }
+  if (sequences > MAX_SEQUENCES) return true;
   // A part that starts with the run's first block must not touch a letter before it (unless
   // a `+` or a bracket leads it, which the run then starts with).
   const glued = !run.plus && isAsciiLetter(text.charCodeAt(run.first - 1));
@@ -423,6 +429,8 @@ function isLabelStop(c: number): boolean {
 
 /** An extension label, whole, as the library's case-insensitive patterns read one. */
 const LABEL = /^(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\uff45?\uff58\uff54\uff4e?|\u0434\u043e\u0431|anexo|[x\uff58#\uff03~\uff5e]|int|\uff49\uff4e\uff54)$/i;
+/** Last characters of a label (LABEL), in every case the library matches. */
+const LABEL_ENDS = new Set([...'tTnNoO\u00f3\u00d3\u0301\u0431\u0411xX\uff58\uff38#\uff03~\uff5e\uff54\uff34\uff4e\uff2e'].map((ch) => ch.charCodeAt(0)));
 /** The longest label: "extensión" written with a combining accent. */
 const LONGEST_LABEL = 10;
 
@@ -454,6 +462,7 @@ function joinedAt(text: string, first: number): number {
   if (isAnyDigit(c)) return i;
   if (c === 59) return digitBefore(text, i - 1); // ";"
   if (c === 61 && text.slice(i - 4, i).toLowerCase() === ';ext') return digitBefore(text, i - 5);
+  if (!LABEL_ENDS.has(c)) return -1;
   for (let start = i; start > i - LONGEST_LABEL && start >= 0; start--) {
     if (LABEL.test(text.slice(start, i + 1))) {
       const digit = digitBefore(text, start - 1);
