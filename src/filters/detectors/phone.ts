@@ -44,8 +44,8 @@ const MAX_SEQUENCES = 21;
 const SEQUENCE = 20;
 /**
  * Letters of the library's extension labels (ext, extn, extension, extensión, anexo, int,
- * доб and full-width forms) in every form its case-insensitive patterns match: both cases,
- * and U+1C81 and U+1C82, which it takes for д and о (test/unit/detectors/phone.test.ts).
+ * доб and full-width forms) in every form its case-insensitive patterns (no `u` flag)
+ * match: both cases, and U+1C81 and U+1C82, which they take for д and о.
  */
 const LABEL_LETTERS =
   'adeinostxADEINOSTX\u00f3\u00d3\u0301\u0431\u0411\u0434\u0414\u043e\u041e\u1c81\u1c82\uff45\uff58\uff54\uff4e\uff49\uff25\uff38\uff34\uff2e\uff29';
@@ -59,6 +59,7 @@ const ASCII_PUNCTUATION = Array.from({ length: 128 }, (_, c) => PUNCTUATION_CLAS
 function isPunctuation(c: number): boolean {
   return c < 128 ? ASCII_PUNCTUATION[c]! : PUNCTUATION_CLASS.test(String.fromCharCode(c));
 }
+
 const LEAD_OR_PUNCTUATION = new RegExp(`^[${PUNCTUATION}${LEAD}]$`);
 /** A date: year (1900-2099), month and day in either order around it, with one kind of separator. */
 const DATE = /^(?:(?:19|20)\d\d([-./ ])(\d{1,2})\1(\d{1,2})|(\d{1,2})([-./ ])(\d{1,2})\5(?:19|20)\d\d)$/;
