@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
 import { pendingDigitRun } from './lib/pending.js';
+import { isAsciiAlnum } from './lib/word-chars.js';
 
 // Runs of at least 12 digits, in groups separated by one space or dash, not glued to letters
 // or digits: a maximal sequence of such groups, less its first group if a letter touches it
@@ -96,10 +97,6 @@ function cardsInRun(run: string, offset: number, spans: Span[]): void {
     spans.push({ start: offset + groups[i]!.start, end: offset + groups[found]!.end });
     i = found + 1;
   }
-}
-
-function isAsciiAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 function isSeparator(c: number): boolean {

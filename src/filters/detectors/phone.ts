@@ -438,7 +438,8 @@ const LONGEST_LABEL = 10;
 /** The digit (of any script) at `at`, or just before the spaces, tabs and commas that end there; or -1. */
 function digitBefore(text: string, at: number): number {
   let i = at;
-  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 0xa0 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 44)) i--;
+  // The separators before a label: those of a joint less the dash.
+  while (i >= 0 && text.charCodeAt(i) !== 45 && isJointSeparator(text.charCodeAt(i))) i--;
   return i >= 0 && isAnyDigit(text.charCodeAt(i)) ? i : -1;
 }
 

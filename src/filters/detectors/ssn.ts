@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { pendingDigitRun } from './lib/pending.js';
+import { isAsciiAlnum } from './lib/word-chars.js';
 
 // A nine-digit number is everywhere (ids, amounts, ZIP+4 without the dash), so an SSN
 // needs the printed 3-2-4 shape with one consistent separator, or, written as nine bare
@@ -19,10 +20,6 @@ const BARE = /\d{9}(?![0-9A-Za-z])/y;
 const LABEL = /(?<![0-9A-Za-z])(?:ssn|ss#|social[ -]security(?:[ -](?:number|no\.?|#))?)\s{0,3}(?:is|:|#|=)?\s{0,3}$/i;
 /** Longer than any label with its spaces: the text before a candidate that LABEL reads. */
 const LABEL_REACH = 40;
-
-function isAsciiAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /** The SSN that starts at `at` (the first digit of a run), as [start, end), or null. */
 function ssnAt(text: string, at: number): [number, number] | null {

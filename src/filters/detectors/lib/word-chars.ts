@@ -19,6 +19,11 @@ for (let c = 0; c < 0x80; c++) {
   KIND[c] = ascii ? WORD_CHAR : OTHER;
 }
 
+/** An ASCII letter or digit: what glues a number to a longer token in the PII patterns. */
+export function isAsciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 export function isWordCodePoint(cp: number): boolean {
   let kind = KIND[cp];
   if (kind === UNKNOWN) {
