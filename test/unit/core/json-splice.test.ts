@@ -54,6 +54,36 @@ describe('spliceRedactions', () => {
     );
   });
 
+  it('places spans in long plain-ASCII runs (crossed a word at a time) wherever the body lies in its memory', () => {
+    // Mostly letters, so runs of four and more plain bytes meet word boundaries at every
+    // alignment; the body is laid at offsets 0-3 of its memory.
+    const ascii = fc
+      .array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('a', 'b', ' ', 'Z', '.') }, { weight: 1, arbitrary: fc.constantFrom(...UNITS) }), { maxLength: 300 })
+      .map((a) => a.join(''));
+    fc.assert(
+      fc.property(
+        ascii,
+        fc.array(fc.record({ a: fc.nat(320), b: fc.nat(320), label: fc.constantFrom(...LABELS) }), { maxLength: 8 }),
+        fc.nat(3),
+        fc.nat(7),
+        fc.infiniteStream(fc.boolean()),
+        (target, raw, offset, pad, coins) => {
+          const spans: RedactionSpan[] = raw.map(({ a, b, label }) => ({ start: Math.min(a, b), end: Math.max(a, b), label }));
+          const parsed = { model: 'm', messages: [{ role: 'user', content: target }], pad: 'x'.repeat(pad) };
+          const it = coins[Symbol.iterator]();
+          const bytes = Buffer.from(rewrite(JSON.stringify(parsed), () => it.next().value as boolean));
+          const memory = new ArrayBuffer(bytes.length + 8);
+          const body = Buffer.from(memory, offset, bytes.length);
+          bytes.copy(body);
+          const out = spliceRedactions(body, [{ path: ['messages', 0, 'content'], text: target, spans }]);
+          expect(out).not.toBeNull();
+          expect(JSON.parse(out!.toString('utf8'))).toEqual({ ...parsed, messages: [{ role: 'user', content: applyRedactions(target, spans) }] });
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
   it('edits several strings, anywhere in the body', () => {
     const body = Buffer.from('{"messages":[{"role":"user","content":[{"type":"text","text":"mail a@b.c now"},{"type":"text","text":"or c@d.e"}]}],"temperature":1.0}');
     const out = spliceRedactions(body, [
