@@ -1,6 +1,6 @@
 // Filters a streamed completion event by event. Each piece of generated text (a choice's
-// content, a tool call's arguments, a Responses output part) has its own StreamFilter
-// that holds back only what could still become a match, so a blocked term split over any
+// Filters a streamed completion event by event. Each piece of generated text (a choice's
+// content or refusal, a tool call's or the legacy function_call's arguments, a Responses output part) has its own StreamFilter
 // number of chunks never reaches the client. Events nobody changed go out byte for byte.
 //
 // On block: chat and completions streams end with a chunk whose finish_reason is
@@ -195,21 +195,40 @@ export class StreamGuard {
         return 'blocked';
       }
     }
+    if (delta && typeof delta.refusal === 'string') {
+      // A refusal is generated text too (newer chat models stream it beside content).
+      const p = this.#piece(`c${index}r`, 'text');
+      const text = delta.refusal;
+      const release = this.#push(p, text);
+      if (release !== text) {
+        delta.refusal = release ?? '';
+        changed = true;
+      }
+      if (p.blocked) {
+        contentPiece.blocked = true;
+        this.#blockChoice(choice);
+        return 'blocked';
+      }
+    }
+    const calls: Json[] = [];
     if (delta && Array.isArray(delta.tool_calls)) {
-      for (const call of delta.tool_calls) {
-        if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== 'string') continue;
-        const p = this.#piece(`c${index}t${typeof call.index === 'number' ? call.index : 0}`, 'tool_arguments');
-        const args = call.function.arguments;
-        const release = this.#push(p, args);
-        if (release !== args) {
-          call.function.arguments = release ?? '';
-          changed = true;
-        }
-        if (p.blocked) {
-          contentPiece.blocked = true;
-          this.#blockChoice(choice);
-          return 'blocked';
-        }
+      for (const call of delta.tool_calls) if (isObject(call)) calls.push(call);
+    }
+    // The legacy single function call streams its arguments the same way.
+    if (delta && isObject(delta.function_call)) calls.push({ legacy: true, function: delta.function_call });
+    for (const call of calls) {
+      if (!isObject(call.function) || typeof call.function.arguments !== 'string') continue;
+      const p = this.#piece(call.legacy === true ? `c${index}f` : `c${index}t${typeof call.index === 'number' ? call.index : 0}`, 'tool_arguments');
+      const args = call.function.arguments;
+      const release = this.#push(p, args);
+      if (release !== args) {
+        call.function.arguments = release ?? '';
+        changed = true;
+      }
+      if (p.blocked) {
+        contentPiece.blocked = true;
+        this.#blockChoice(choice);
+        return 'blocked';
       }
     }
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
@@ -224,26 +243,41 @@ export class StreamGuard {
         holder[textKey] = ((holder[textKey] as string | undefined) ?? '') + rest.text;
         changed = true;
       }
+      if (this.#o.route !== 'completions' && hasTails(rest)) {
+        if (!isObject(choice.delta)) choice.delta = {};
+        addTails(choice.delta as Json, rest);
+        changed = true;
+      }
     }
     return changed ? 'changed' : 'same';
   }
 
-  #endChoice(index: number): { text: string; blocked: boolean } {
-    let text = '';
-    let blocked = false;
+  /** Ends every piece of choice `index`: what each still held, and whether one was blocked. */
+  #endChoice(index: number): Tails & { blocked: boolean } {
+    const out: Tails & { blocked: boolean } = { text: '', refusal: '', functionArgs: '', calls: new Map(), blocked: false };
+    const prefix = `c${index}`;
     for (const [key, p] of this.#pieces) {
-      if (key !== `c${index}` && !key.startsWith(`c${index}t`)) continue;
+      if (!key.startsWith(prefix)) continue;
+      const part = key.slice(prefix.length);
+      if (part !== '' && part !== 'r' && part !== 'f' && !/^t\d+$/.test(part)) continue; // another choice (c1 vs c12)
       const rest = this.#end(p);
-      if (p.kind === 'text') text += rest;
-      if (p.blocked) blocked = true;
+      if (p.blocked) out.blocked = true;
+      if (rest === '') continue;
+      if (part === '') out.text += rest;
+      else if (part === 'r') out.refusal += rest;
+      else if (part === 'f') out.functionArgs += rest;
+      else out.calls.set(Number(part.slice(1)), rest);
     }
-    if (blocked) this.#pieces.get(`c${index}`)!.blocked = true;
-    return { text, blocked };
+    if (out.blocked) this.#pieces.get(prefix)!.blocked = true;
+    return out;
   }
 
   #blockChoice(choice: Json): void {
     choice.finish_reason = 'content_filter';
-    if (isObject(choice.delta)) delete choice.delta.tool_calls;
+    if (isObject(choice.delta)) {
+      delete choice.delta.tool_calls;
+      delete choice.delta.function_call;
+    }
   }
 
   #allBlocked(): boolean {
@@ -265,12 +299,17 @@ export class StreamGuard {
       if (!m) continue;
       const index = Number(m[1]);
       const rest = this.#endChoice(index);
-      if (rest.text === '' && !rest.blocked) continue;
+      if (rest.text === '' && !hasTails(rest) && !rest.blocked) continue;
       const base = this.#lastChunk ?? {};
-      const choice: Json =
-        this.#o.route === 'completions'
-          ? { index, text: rest.text, finish_reason: rest.blocked ? 'content_filter' : null }
-          : { index, delta: { content: rest.text }, finish_reason: rest.blocked ? 'content_filter' : null };
+      const finish = rest.blocked ? 'content_filter' : null;
+      let choice: Json;
+      if (this.#o.route === 'completions') {
+        choice = { index, text: rest.text, finish_reason: finish };
+      } else {
+        const delta: Json = rest.text !== '' || !hasTails(rest) ? { content: rest.text } : {};
+        if (!rest.blocked) addTails(delta, rest);
+        choice = { index, delta, finish_reason: finish };
+      }
       const chunk: Json = { ...base, choices: [choice] };
       delete chunk.usage;
       out += formatEvent(null, JSON.stringify(chunk));
@@ -392,5 +431,43 @@ export class StreamGuard {
   #flushResponses(): string {
     for (const p of this.#pieces.values()) this.#end(p);
     return '';
+  }
+}
+
+/** What a chat choice's pieces still held when it ended, besides its content. */
+interface Tails {
+  text: string;
+  refusal: string;
+  /** Of the legacy `function_call`. */
+  functionArgs: string;
+  /** Tool call index -> the end of its arguments. */
+  calls: Map<number, string>;
+}
+
+function hasTails(t: Tails): boolean {
+  return t.refusal !== '' || t.functionArgs !== '' || t.calls.size > 0;
+}
+
+/**
+ * Writes held-back refusal text and arguments into a chat delta, after what it already
+ * carries: each tool call's end goes to the entry with its index (added when the delta has
+ * none), so the client's accumulated arguments are whole.
+ */
+function addTails(delta: Json, t: Tails): void {
+  if (t.refusal !== '') delta.refusal = (typeof delta.refusal === 'string' ? delta.refusal : '') + t.refusal;
+  if (t.functionArgs !== '') {
+    const fc: Json = isObject(delta.function_call) ? delta.function_call : (delta.function_call = {});
+    fc.arguments = (typeof fc.arguments === 'string' ? fc.arguments : '') + t.functionArgs;
+  }
+  if (t.calls.size === 0) return;
+  const list: unknown[] = Array.isArray(delta.tool_calls) ? delta.tool_calls : (delta.tool_calls = []);
+  for (const [index, tail] of t.calls) {
+    const call = list.find((c): c is Json => isObject(c) && (typeof c.index === 'number' ? c.index : 0) === index && isObject(c.function));
+    if (call) {
+      const fn = call.function as Json;
+      fn.arguments = (typeof fn.arguments === 'string' ? fn.arguments : '') + tail;
+    } else {
+      list.push({ index, function: { arguments: tail } });
+    }
   }
 }

@@ -131,6 +131,31 @@ describe('filters through the proxy (bundled default policy)', () => {
     expect(JSON.stringify(rec)).not.toContain(AWS_KEY);
   });
 
+  it('streams tool-call arguments whole and redacted, however they are split', async () => {
+    for (const size of ['1', '3', '7', '1000']) {
+      for (const [args, expected] of [
+        ['{"city":"Paris"}', '{"city":"Paris"}'],
+        ['{"to":"jane.doe@example.com","body":"hi"}', '{"to":"[REDACTED:email]","body":"hi"}'],
+      ] as const) {
+        const stream = await h.client.chat.completions.create(
+          { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+          { headers: { 'x-standin-tool-call': `send:${args}`, 'x-standin-chunk-size': size } },
+        );
+        let got = '';
+        let finish: string | null = null;
+        for await (const c of stream) {
+          for (const call of c.choices[0]?.delta?.tool_calls ?? []) got += call.function?.arguments ?? '';
+          finish = c.choices[0]?.finish_reason ?? finish;
+        }
+        expect(got, `chunk size ${size}`).toBe(expected);
+        expect(() => JSON.parse(got)).not.toThrow();
+        expect(finish).toBe('tool_calls');
+      }
+    }
+    const rec = await lastRecord();
+    expect(JSON.stringify(rec)).not.toContain('jane.doe@example.com');
+  });
+
   it('filters Responses API streams too', async () => {
     const stream = await h.client.responses.create(
       { model: 'gpt-4o-mini', input: 'hi', stream: true },

@@ -1,0 +1,93 @@
+// The stream guard on chat streams beyond plain content: refusals, tool calls and the
+// legacy function_call are generated text too. Whatever a filter held back is released
+// into the same field when the choice ends (or the stream does), so what the client
+// accumulates is whole, and redacted.
+import { describe, expect, it } from 'vitest';
+import { compilePolicy } from '../../../src/policy/index.js';
+import { StreamGuard } from '../../../src/openai/stream-guard.js';
+import { parseEvent } from '../../../src/openai/sse.js';
+
+const POLICY = `name: t
+rules:
+  - {id: pii, detector: email, action: redact, phase: output}
+  - {id: banned, detector: keywords, keywords: [project nightingale], action: block, phase: output}
+`;
+
+async function guard(): Promise<StreamGuard> {
+  const p = await compilePolicy(POLICY, { fileName: 't.yaml', env: {} });
+  return new StreamGuard({ route: 'chat.completions', rules: p.rules, hash: (m) => `h${m.length}`, stripUsageChunk: false });
+}
+
+/** SSE text of chunks whose first choice carries `delta` pieces, then a finish chunk (unless `finish` is null). */
+function events(deltas: Record<string, unknown>[], finish: string | null): string[] {
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+    `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
+  return [...deltas.map((d) => chunk(d, null)), ...(finish === null ? [] : [chunk({}, finish)]), 'data: [DONE]\n\n'];
+}
+
+/** Runs events through a guard; returns the chunks the client got (parsed) and whether it ended early. */
+async function run(raw: string[]): Promise<{ chunks: any[]; guard: StreamGuard }> {
+  const g = await guard();
+  let out = '';
+  for (const r of raw) out += g.onEvent(parseEvent(r));
+  out += g.finish();
+  const chunks = out
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: {'))
+    .map((e) => JSON.parse(e.slice(6)));
+  return { chunks, guard: g };
+}
+
+const pieces = (text: string, size: number): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+};
+
+describe('StreamGuard on chat streams', () => {
+  it('releases every tool call its arguments whole, by index, redacted', async () => {
+    const a = '{"to":"jane.doe@example.com"}';
+    const b = '{"city":"Paris"}';
+    for (const size of [1, 2, 5, 100]) {
+      for (const finish of ['tool_calls', null]) {
+        const deltas = [
+          ...pieces(a, size).map((p) => ({ tool_calls: [{ index: 0, function: { arguments: p } }] })),
+          ...pieces(b, size).map((p) => ({ tool_calls: [{ index: 1, function: { arguments: p } }] })),
+        ];
+        const { chunks } = await run(events(deltas, finish));
+        const got = ['', ''];
+        for (const c of chunks) for (const call of c.choices[0]?.delta?.tool_calls ?? []) got[call.index] += call.function.arguments;
+        expect(got, `size ${size}, finish ${finish}`).toEqual(['{"to":"[REDACTED:email]"}', b]);
+      }
+    }
+  });
+
+  it('filters a streamed refusal and the legacy function_call like content', async () => {
+    for (const size of [1, 3, 100]) {
+      const refusal = 'I cannot write to jane.doe@example.com.';
+      const args = '{"q":"jane.doe@example.com"}';
+      const deltas = [...pieces(refusal, size).map((p) => ({ refusal: p })), ...pieces(args, size).map((p) => ({ function_call: { arguments: p } }))];
+      const { chunks } = await run(events(deltas, 'stop'));
+      let r = '';
+      let f = '';
+      for (const c of chunks) {
+        r += c.choices[0]?.delta?.refusal ?? '';
+        f += c.choices[0]?.delta?.function_call?.arguments ?? '';
+      }
+      expect(r, `size ${size}`).toBe('I cannot write to [REDACTED:email].');
+      expect(f, `size ${size}`).toBe('{"q":"[REDACTED:email]"}');
+    }
+  });
+
+  it('blocks a banned term in a refusal or a tool call before any part of it is sent', async () => {
+    for (const field of ['refusal', 'tool']) {
+      const text = field === 'tool' ? '{"note":"about project nightingale soon"}' : 'No: project nightingale is secret.';
+      const deltas = pieces(text, 2).map((p) => (field === 'tool' ? { tool_calls: [{ index: 0, function: { arguments: p } }] } : { refusal: p }));
+      const { chunks, guard: g } = await run(events(deltas, 'stop'));
+      const sent = chunks.map((c) => JSON.stringify(c.choices[0]?.delta ?? {})).join('');
+      expect(sent).not.toMatch(/nightin/i);
+      expect(chunks.at(-1).choices[0].finish_reason).toBe('content_filter');
+      expect(g.blocked).toBe(true);
+    }
+  });
+});
