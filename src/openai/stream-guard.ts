@@ -1,7 +1,8 @@
 // Filters a streamed completion event by event. Each piece of generated text (a choice's
-// Filters a streamed completion event by event. Each piece of generated text (a choice's
-// content or refusal, a tool call's or the legacy function_call's arguments, a Responses output part) has its own StreamFilter
-// number of chunks never reaches the client. Events nobody changed go out byte for byte.
+// content or refusal, a tool call's or the legacy function_call's arguments, a Responses
+// output part) has its own StreamFilter that holds back only what could still become a
+// match, so a blocked term split over any number of chunks never reaches the client.
+// Events nobody changed go out byte for byte.
 //
 // On block: chat and completions streams end with a chunk whose finish_reason is
 // "content_filter", then `data: [DONE]`; a Responses stream ends with
