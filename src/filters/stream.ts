@@ -246,14 +246,17 @@ export class StreamFilter {
 
   /**
    * One rule's undecided point: `end - H`, or later where the scanner's `pendingFrom` says
-   * so. The scanner sees the window its scan saw, told to look from `end - H` on, without a
-   * trailing high surrogate (the character is not complete yet). An answer out of range
+   * so (for a scanner whose matches can outgrow H, earlier: as far back as its
+   * `pendingReach`, capped). The scanner sees the window its scan saw, told to look from
+   * that point on, without a trailing high surrogate (the character is not complete yet).
+   * An answer out of range
    * claims nothing; a scanner that throws is marked failed, as a throwing scan is.
    */
   #pendingFrom(state: RuleState, end: number): number {
-    const floor = end - state.hold;
     const pendingFrom = state.scanner.pendingFrom;
-    if (pendingFrom === undefined || state.hold === 0) return floor;
+    if (pendingFrom === undefined || state.hold === 0) return end - state.hold;
+    const reach = state.scanner.pendingReach;
+    const floor = end - (reach !== undefined && reach > state.hold ? Math.min(reach, this.#cap) : state.hold);
     const start = Math.max(this.#base, this.#scanFrom(state));
     const stop = isHighSurrogate(this.#window.charCodeAt(end - 1 - this.#base)) ? end - 1 : end;
     const text = this.#slice(start, stop);

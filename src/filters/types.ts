@@ -67,6 +67,15 @@ export interface SyncScanner {
    * match in progress from prose leave it out.
    */
   pendingFrom?(text: string, from: number): number;
+  /**
+   * For a detector whose matches can be longer than `maxMatchLength` (text padded with
+   * characters it ignores, which no bound covers): how far back a stream filter trusts
+   * `pendingFrom`, capped by the filter's hold-back cap. The filter then passes
+   * `pendingFrom` a `from` up to this far back, the "no longer match" assumption above
+   * does not hold for that tail, and it holds what the answer says while rescanning only
+   * `maxMatchLength` before the first undecided character. Default: `maxMatchLength`.
+   */
+  readonly pendingReach?: number;
 }
 
 export interface AsyncVerdict {

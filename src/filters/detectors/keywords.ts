@@ -62,8 +62,11 @@ function create(opts: KeywordsOptions): SyncScanner {
     // A folded character can come from several original ones (a surrogate pair, trailing
     // diacritics, invisible characters, a whitespace run), so no exact bound exists. This
     // covers a term written in astral look-alikes with a mark on every letter plus some
-    // padding; a stream hold-back misses only evasions padded beyond it.
+    // padding: the context a stream rescans. A term padded beyond it is still held whole,
+    // since pendingFrom reads the folded text and is trusted as far back as the stream's
+    // cap (pendingReach).
     maxMatchLength: 4 * longest + 64,
+    pendingReach: Infinity,
     // Undecided: the longest folded suffix that is the beginning of some term (a term that
     // ends at the end is one too: the next character decides its word boundary), mapped
     // back to the original. Boundaries before a term are not checked here: holding a word

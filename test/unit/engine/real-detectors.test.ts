@@ -45,11 +45,11 @@ function corpora(): Corpus[] {
 const CORPORA = corpora();
 const segment = (text: string): Segment => ({ path: [], kind: 'text', role: 'assistant', text });
 
-function stream(rules: readonly CompiledRule[], pieces: readonly string[]): { out: string; blocked: boolean; filter: StreamFilter } {
+function stream(rules: readonly CompiledRule[], pieces: readonly string[], cap: number | undefined = 8192): { out: string; blocked: boolean; filter: StreamFilter } {
   // A cap above the longest example (5,001 characters, a ReDoS probe for the regex
   // detector): a match running to the end of the text seen is held up to the cap, so
   // one that only a later character cancels (`(a+)+$` then `b`) never acts.
-  const filter = new StreamFilter(rules, { hash, maxHoldBack: 8192 });
+  const filter = new StreamFilter(rules, { hash, ...(cap === undefined ? {} : { maxHoldBack: cap }) });
   let out = '';
   for (const piece of pieces) {
     const step = filter.push(piece);
@@ -92,6 +92,46 @@ describe('StreamFilter with the registered detectors', () => {
         out: corpus.text.slice(0, first?.start ?? corpus.text.length),
         blocked: first !== undefined,
       });
+    }
+  });
+});
+
+describe('StreamFilter and keywords padded past their hold-back', () => {
+  // A folded character can stand for any number of original ones: marks, invisible
+  // characters, soft hyphens. The term must still be held whole (the default cap, 4,096).
+  const keywords = DETECTORS.find((d) => d.id === 'keywords')!;
+  const scanner = keywords.create(keywords.options.parse({ keywords: ['project nightingale', 'omega'] }));
+  const pad = (text: string, filler: string) => [...text].map((ch) => ch + (ch === ' ' ? '' : filler)).join('');
+  const evasions = [
+    pad('project nightingale', '\u0301'.repeat(8)),
+    pad('project nightingale', '\u00ad'.repeat(9)),
+    pad('project nightingale', '\u200b'.repeat(200)),
+    `project${'\u200b'.repeat(3000)} nightingale`,
+    pad('PROJECT NIGHTINGALE', '\u0308\u200d'),
+  ];
+
+  it('blocks each before any letter of it is sent, in pieces of 1 to 50 characters', () => {
+    for (const evasion of evasions) {
+      const text = `Here is the plan: ${evasion}, done.`;
+      expect(scanner.kind === 'sync' && scanner.scan(text).length, 'found one-shot').toBe(1);
+      for (const size of [1, 2, 7, 50]) {
+        const pieces = text.match(new RegExp(`[^]{1,${size}}`, 'g'))!;
+        const { out, blocked } = stream([rule(scanner, { action: 'block', detector: 'keywords' })], pieces, undefined);
+        expect(blocked, `size ${size}`).toBe(true);
+        expect(out, `size ${size}`).toBe('Here is the plan: ');
+      }
+    }
+  });
+
+  it('redacts each whole, as a one-shot evaluation does', () => {
+    const redacting = rule(scanner, { action: 'redact', detector: 'keywords' });
+    for (const evasion of evasions) {
+      const text = `a ${evasion} b ${evasion}.`;
+      const whole = evaluateSync([redacting], [segment(text)], 'output', { hash });
+      for (const size of [1, 5, 64]) {
+        const pieces = text.match(new RegExp(`[^]{1,${size}}`, 'g'))!;
+        expect(stream([redacting], pieces, undefined).out).toBe(applyRedactions(text, whole.redactions[0]!.spans));
+      }
     }
   });
 });
