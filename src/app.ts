@@ -35,7 +35,7 @@ export async function readiness(ctx: AppContext): Promise<Readiness> {
   // with the database away (the backlog shows here), so a database outage alone does not
   // take a replica out of the load balancer.
   return {
-    ready: policies.loaded && audit.accepting,
+    ready: policies.loaded && policies.unavailable.length === 0 && audit.accepting,
     database: { ok: dbOk, kind: ctx.database.kind },
     audit,
     policies,

@@ -26,8 +26,13 @@ export interface CallIdentity {
 
 export interface PolicySource {
   forCall(call: CallIdentity): CallPolicy;
-  /** For readiness: whether a policy set is loaded and the errors of refused files. */
-  status(): { readonly loaded: boolean; readonly version: string | null; readonly errors: number };
+  /** Policy files refused at start whose policy was never active: calls are refused meanwhile. */
+  unavailable(): readonly string[];
+  /**
+   * For readiness: whether a policy set is loaded, the errors of refused files, and the
+   * files refused at start whose policy was never active (calls are refused meanwhile).
+   */
+  status(): { readonly loaded: boolean; readonly version: string | null; readonly errors: number; readonly unavailable: readonly string[] };
 }
 
 export interface Upstream {

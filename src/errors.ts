@@ -11,6 +11,7 @@ export const ERRORS = {
   upstream_timeout: { status: 504, type: 'api_error' },
   upstream_not_configured: { status: 502, type: 'api_error' },
   audit_unavailable: { status: 503, type: 'api_error' },
+  policy_unavailable: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
   scan_failed: { status: 500, type: 'api_error' },
   scan_timeout: { status: 503, type: 'api_error' },

@@ -58,8 +58,9 @@ export function policySource(registry: PolicyRegistry): PolicySource {
       const sel = snap.select(call);
       return { version: snap.version, rules: sel.rules, storage: sel.storage };
     },
+    unavailable: () => registry.unavailable,
     status() {
-      return { loaded: registry.loaded, version: registry.snapshot().version, errors: registry.errors.length };
+      return { loaded: registry.loaded, version: registry.snapshot().version, errors: registry.errors.length, unavailable: registry.unavailable };
     },
   };
 }

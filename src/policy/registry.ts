@@ -50,6 +50,13 @@ export class PolicyRegistry {
   #files = new Map<string, FileState>();
   #snapshot: PolicySnapshot;
   #loaded = false;
+  /**
+   * Files refused on the first read whose policy has never been active here: filtering
+   * they would do is missing, so calls are refused until each compiles or is removed.
+   */
+  readonly #unavailable = new Set<string>();
+  /** The same files as a list, rebuilt only when the set changes (read on every call). */
+  #unavailableList: readonly string[] = [];
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(props: PolicyRegistryProps) {
@@ -73,6 +80,21 @@ export class PolicyRegistry {
   /** True once the directory has been read (even if some files were refused). */
   get loaded(): boolean {
     return this.#loaded;
+  }
+
+  /**
+   * Policy files refused when the directory was first read (none of their versions ever
+   * active in this process), until each one compiles or is deleted. While any is listed,
+   * the sidecar refuses calls rather than serve them without that policy's rules.
+   */
+  get unavailable(): readonly string[] {
+    return this.#unavailableList;
+  }
+
+  #listUnavailable(): void {
+    if (this.#unavailable.size !== this.#unavailableList.length || this.#unavailableList.some((f) => !this.#unavailable.has(f))) {
+      this.#unavailableList = Object.freeze([...this.#unavailable].sort());
+    }
   }
 
   /** Files whose current text is refused, by file name. */
@@ -124,6 +146,12 @@ export class PolicyRegistry {
     }
     const { next, events } = nextStates(this.#files, names, attempts, this.#now().toISOString());
     this.#files = next;
+    if (!this.#loaded) {
+      // A name clash (refused) is not counted: that policy is active from the other file.
+      for (const [file, state] of next) if (state.active === null && state.error !== null && state.refused === null) this.#unavailable.add(file);
+    }
+    for (const file of this.#unavailable) if (next.get(file)?.active !== null) this.#unavailable.delete(file);
+    this.#listUnavailable();
     this.#loaded = true;
     const changed = this.#swap(events);
     return { snapshot: this.#snapshot, changed, errors: collectErrors(next) };
@@ -169,6 +197,7 @@ export class PolicyRegistry {
     await writeFileAtomic(this.#dir, file, text);
     const before = this.#files.get(file);
     policy = sameAs(before?.active ?? null, policy);
+    if (this.#unavailable.delete(file)) this.#listUnavailable();
     this.#files.set(file, {
       stamp: await fileStamp(join(this.#dir, file)),
       sourceHash: policy.sourceHash,

@@ -280,3 +280,57 @@ describe('moderation through an OpenAI-compatible endpoint', () => {
     expect(rec.decision).toBe('flag');
   });
 });
+
+describe('a policy file that cannot be loaded at start', () => {
+  let h: Harness;
+  const BLOCK_ALL_SECRETS = 'name: secrets\nrules:\n  - {id: no-secrets, detector: secret, action: block}\n';
+  beforeAll(async () => {
+    // The secrets policy has a typo: started like this, the sidecar has no version of it.
+    h = await startHarness({
+      backend: 'embedded',
+      policies: { 'pii.yaml': 'name: pii\nrules:\n  - {id: mail, detector: email, action: redact}\n', 'secrets.yaml': BLOCK_ALL_SECRETS.replace('action:', 'acton:') },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('refuses calls (503 policy_unavailable, not ready) until the file is fixed, never serving them unfiltered', async () => {
+    const res = await fetch(`${h.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'key AKIAIOSFODNN7EXAMPLE' }] }),
+    });
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.error.code).toBe('policy_unavailable');
+    expect(body.error.message).toContain('secrets.yaml');
+    const ready = await fetch(`${h.proxyUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).policies.unavailable).toEqual(['secrets.yaml']);
+    const listed = await (await h.admin('/policies')).json();
+    expect(JSON.stringify(listed)).toContain('acton');
+
+    writeFileSync(join(h.policyDir, 'secrets.yaml'), BLOCK_ALL_SECRETS);
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      const r = await fetch(`${h.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'key AKIAIOSFODNN7EXAMPLE' }] }),
+      });
+      status = r.status;
+      const code = ((await r.json()) as { error?: { code?: string } }).error?.code;
+      if (code !== 'policy_unavailable') {
+        expect(code).toBe('content_filter');
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe(400);
+    expect((await fetch(`${h.proxyUrl}/readyz`)).status).toBe(200);
+    const ok = await h.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+    expect(ok.choices[0]?.message.content).toBeTruthy();
+  });
+});

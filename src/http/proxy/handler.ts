@@ -100,6 +100,14 @@ export function createProxyHandler(ctx: AppContext) {
       void record(ctx, call, res);
     });
 
+    const unavailable = ctx.policies.unavailable();
+    if (unavailable.length > 0) {
+      // A policy file was refused at start and none of its versions is active: serving the
+      // call without its rules could let through what it blocks (fail closed).
+      const files = unavailable.slice(0, 3).join(', ') + (unavailable.length > 3 ? ', …' : '');
+      fail(res, call, new SidecarError('policy_unavailable', `A policy file could not be loaded (${files}); calls are refused until it is fixed or removed. GET /policies on the admin port shows the error.`));
+      return;
+    }
     if (ctx.config.audit.required) {
       if (!ctx.audit.accepting()) {
         fail(res, call, new SidecarError('audit_unavailable', 'The audit log cannot take records right now; the call was not forwarded.'));

@@ -53,6 +53,37 @@ describe('PolicyRegistry.loadDir', () => {
     expect(events.map((e) => e.type)).toEqual(['applied', 'rejected', 'swapped']);
   });
 
+  it('lists a file refused at start as unavailable until it compiles; later refusals keep their version instead', async () => {
+    const { dir, registry } = await setup({ 'a.yaml': EMAIL, 'bad.yaml': BROKEN });
+    await registry.loadDir();
+    expect(registry.unavailable).toEqual(['bad.yaml']);
+    // Still broken on the next read: still listed.
+    await writeFile(join(dir, 'bad.yaml'), `${BROKEN}\n# still broken\n`);
+    await registry.loadDir();
+    expect(registry.unavailable).toEqual(['bad.yaml']);
+    await writeFile(join(dir, 'bad.yaml'), PHONE);
+    await registry.loadDir();
+    expect(registry.unavailable).toEqual([]);
+    // A new file refused after the start has no version to miss: it is only an error. A
+    // file that breaks later keeps its previous version active.
+    await writeFile(join(dir, 'new.yaml'), BROKEN);
+    await writeFile(join(dir, 'a.yaml'), BROKEN);
+    await registry.loadDir();
+    expect(registry.unavailable).toEqual([]);
+    expect(registry.errors.map((e) => e.file).sort()).toEqual(['a.yaml', 'new.yaml']);
+  });
+
+  it('takes a file refused at start off the list when it is deleted or replaced through putPolicy', async () => {
+    const { dir, registry } = await setup({ 'x.yaml': BROKEN, 'y.yaml': BROKEN });
+    await registry.loadDir();
+    expect(registry.unavailable).toEqual(['x.yaml', 'y.yaml']);
+    await rm(join(dir, 'x.yaml'));
+    await registry.loadDir();
+    expect(registry.unavailable).toEqual(['y.yaml']);
+    await registry.putPolicy('y', EMAIL.replace(/^name: .*$/m, 'name: y'));
+    expect(registry.unavailable).toEqual([]);
+  });
+
   it('keeps the previous version active after a broken write, and recovers on a fix', async () => {
     const { dir, registry, events } = await setup({ 'p.yaml': EMAIL });
     await registry.loadDir();
