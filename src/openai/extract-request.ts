@@ -1,5 +1,7 @@
 // Pulls every text segment out of a request body: all messages of every role, content
-// parts, tool-call arguments, tool results, `prompt`, `input`, `instructions`. Filters
+// parts, tool-call arguments, tool results, `prompt`, `input`, `instructions`, and the
+// other text that reaches the model (tool definitions, a predicted output, a completion's
+// suffix, reasoning summaries sent back, prompt template variables). Filters
 // judge the whole conversation, not the last turn (a last-message-only scan is a bypass).
 // Parts that are not text (images, audio, files, token ids) are listed as unscanned so
 // the record never claims that a filter passed them.
@@ -62,7 +64,26 @@ function toolCalls(c: Collector, base: Path, role: string | null, calls: unknown
   });
 }
 
+/**
+ * Every string in a tool definition (names, descriptions, parameter schemas): the model
+ * reads them all, so a secret or a banned instruction there is as much in the prompt.
+ * Depth is bounded; anything deeper is listed as unscanned.
+ */
+function toolDefinitions(c: Collector, tools: unknown): void {
+  if (!Array.isArray(tools)) return;
+  const walk = (v: unknown, path: Path, depth: number): void => {
+    if (typeof v === 'string') return c.text(path, 'text', 'tools', v);
+    if (depth > 32) return void c.unscanned.add('tools:too_deep');
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i], depth + 1));
+    // `type` names a JSON Schema type or the tool's kind ("object", "function"): no text.
+    else if (isObject(v)) for (const [k, item] of Object.entries(v)) if (k !== 'type') walk(item, [...path, k], depth + 1);
+  };
+  walk(tools, ['tools'], 0);
+}
+
 function chat(c: Collector, body: Record<string, unknown>): void {
+  toolDefinitions(c, body.tools);
+  if (isObject(body.prediction)) contentParts(c, ['prediction', 'content'], 'text', 'prediction', body.prediction.content);
   const messages = body.messages;
   if (!Array.isArray(messages)) return;
   messages.forEach((m, i) => {
@@ -92,6 +113,15 @@ function stringsOrTokens(c: Collector, body: Record<string, unknown>, key: 'prom
 /** Responses API: `instructions`, and `input` as a string or a list of items. */
 function responses(c: Collector, body: Record<string, unknown>): void {
   c.text(['instructions'], 'text', 'system', body.instructions);
+  toolDefinitions(c, body.tools);
+  if (isObject(body.prompt) && isObject(body.prompt.variables)) {
+    // A stored prompt template's variables: strings, or input items such as input_text.
+    for (const [name, v] of Object.entries(body.prompt.variables)) {
+      if (typeof v === 'string') c.text(['prompt', 'variables', name], 'input', 'user', v);
+      else if (isObject(v) && typeof v.text === 'string') c.text(['prompt', 'variables', name, 'text'], 'input', 'user', v.text);
+      else if (v !== null && v !== undefined) c.unscanned.add(`prompt_variable:${isObject(v) ? String(v.type ?? 'object') : typeof v}`);
+    }
+  }
   const input = body.input;
   if (typeof input === 'string') return c.text(['input'], 'input', 'user', input);
   if (!Array.isArray(input)) return;
@@ -111,7 +141,15 @@ function responses(c: Collector, body: Record<string, unknown>): void {
         if (typeof item.output === 'string') return c.text(['input', i, 'output'], 'tool_result', 'tool', item.output);
         return contentParts(c, ['input', i, 'output'], 'tool_result', 'tool', item.output);
       case 'reasoning':
-        return; // the model's own earlier reasoning summary, sent back verbatim
+        // The model's earlier reasoning, sent back: its summary is text; encrypted content
+        // cannot be read here.
+        if (Array.isArray(item.summary)) {
+          item.summary.forEach((part, j) => {
+            if (isObject(part) && typeof part.text === 'string') c.text(['input', i, 'summary', j, 'text'], 'input', 'assistant', part.text);
+          });
+        }
+        if (item.encrypted_content !== undefined && item.encrypted_content !== null) c.unscanned.add('reasoning.encrypted_content');
+        return;
       default:
         c.unscanned.add(type);
     }
@@ -120,7 +158,10 @@ function responses(c: Collector, body: Record<string, unknown>): void {
 
 const EXTRACTORS: Readonly<Record<FilteredRoute, (c: Collector, body: Record<string, unknown>) => void>> = {
   'chat.completions': chat,
-  completions: (c, b) => stringsOrTokens(c, b, 'prompt', 'prompt'),
+  completions: (c, b) => {
+    stringsOrTokens(c, b, 'prompt', 'prompt');
+    c.text(['suffix'], 'prompt', null, b.suffix);
+  },
   responses,
   embeddings: (c, b) => stringsOrTokens(c, b, 'input', 'input'),
 };

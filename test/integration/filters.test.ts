@@ -67,6 +67,16 @@ describe('filters through the proxy (bundled default policy)', () => {
     expect(JSON.stringify(rec)).not.toContain(AWS_KEY);
   });
 
+  it('scans tool definitions too: a secret in a description is blocked, an e-mail redacted in place', async () => {
+    const tool = (description: string) => ({ type: 'function' as const, function: { name: 'lookup', description, parameters: { type: 'object', properties: {} } } });
+    const blocked = h.client.chat.completions.create({ model: 'gpt-4o-mini', tools: [tool(`use key ${AWS_KEY}`)], messages: [{ role: 'user', content: 'hi' }] });
+    await expect(blocked).rejects.toMatchObject({ status: 400, code: 'content_filter' });
+    const before = h.standin.requests.length;
+    await h.client.chat.completions.create({ model: 'gpt-4o-mini', tools: [tool('mail jane.doe@example.com')], messages: [{ role: 'user', content: 'hi' }] });
+    const sent = JSON.parse(h.standin.requests.slice(before).at(-1)!.body) as { tools: { function: { description: string } }[] };
+    expect(sent.tools[0]!.function.description).toBe('mail [REDACTED:email]');
+  });
+
   it('redacts personal data in the prompt before it goes upstream', async () => {
     const { data, response } = await h.client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'mail jane.doe@example.com about it' }] }, { headers: { 'x-standin-reply': 'done' } })

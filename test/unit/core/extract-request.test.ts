@@ -43,6 +43,28 @@ describe('extractRequest', () => {
     ]);
   });
 
+  it('reads the rest of what reaches the model: tool definitions, prediction, suffix, reasoning summaries, prompt variables', () => {
+    const tools = [{ type: 'function', function: { name: 'lookup', description: 'Ask db.internal with key sk-x', parameters: { type: 'object', properties: { q: { type: 'string', description: 'the query', enum: ['a b'] } } } } }];
+    const chat = extractRequest('chat.completions', { model: 'm', tools, prediction: { type: 'content', content: 'predicted text' }, messages: [{ role: 'user', content: 'hi' }] });
+    expect(chat.segments.map((s) => [s.path.join('.'), s.role, s.text])).toEqual([
+      ['tools.0.function.name', 'tools', 'lookup'],
+      ['tools.0.function.description', 'tools', 'Ask db.internal with key sk-x'],
+      ['tools.0.function.parameters.properties.q.description', 'tools', 'the query'],
+      ['tools.0.function.parameters.properties.q.enum.0', 'tools', 'a b'],
+      ['prediction.content', 'prediction', 'predicted text'],
+      ['messages.0.content', 'user', 'hi'],
+    ]);
+    const completion = extractRequest('completions', { model: 'm', prompt: 'def f(', suffix: '  return secret' });
+    expect(completion.segments.map((s) => s.text)).toEqual(['def f(', '  return secret']);
+    const resp = extractRequest('responses', {
+      model: 'm',
+      prompt: { id: 'pmpt_1', variables: { city: 'Paris', note: { type: 'input_text', text: 'call me' }, photo: { type: 'input_image', image_url: 'x' } } },
+      input: [{ type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'I thought' }], encrypted_content: 'gAAA' }],
+    });
+    expect(resp.segments.map((s) => s.text)).toEqual(['Paris', 'call me', 'I thought']);
+    expect(resp.unscanned).toEqual(['prompt_variable:input_image', 'reasoning.encrypted_content']);
+  });
+
   it('survives hostile shapes without throwing', () => {
     for (const body of [{}, { messages: 'x' }, { messages: [null, 1, { role: 5, content: {} }] }, { input: { __proto__: { a: 1 } } }]) {
       expect(() => extractRequest('chat.completions', body as Record<string, unknown>)).not.toThrow();
