@@ -39,9 +39,8 @@ const WHITESPACE = /^\s$/u;
 
 /**
  * Letters that look like Latin ones, keyed by their lower-case form: case is folded first,
- * so a Greek or Cyrillic keyword stays case-insensitive. Upper-case-only look-alikes
- * whose lower case looks like nothing Latin (Cyrillic В Н М Т, Greek Β Η Μ Ζ) are left
- * alone, or native words in those scripts would start matching Latin ones.
+ * so a Greek or Cyrillic keyword stays case-insensitive. Capitals that look Latin while
+ * their lower case does not (or looks like another letter) are in CAPITAL_CONFUSABLES.
  */
 const CONFUSABLES: ReadonlyMap<string, string> = new Map([
   // Cyrillic
@@ -57,6 +56,42 @@ const CONFUSABLES: ReadonlyMap<string, string> = new Map([
   // Latin letters outside ASCII that pass for ASCII ones; ß is full case folding
   ['ɡ', 'g'], ['ı', 'i'], ['ȷ', 'j'], ['ɑ', 'a'], ['ɩ', 'i'], ['ß', 'ss'],
 ]);
+
+/**
+ * Capitals that look like a Latin capital while their lower case looks like nothing Latin,
+ * or like another letter (Greek Ν is N, ν looks like v): folded before case is, so
+ * `NIGHТINGALE` with a Cyrillic Т folds to `nightingale`. A word written only in
+ * Cyrillic or Greek then folds to Latin too (`НЕТ` to `het`): keyword matching takes such
+ * a fold for a Latin term only where the matched text has a Latin letter as well
+ * (isNativeLookalike), and folds its own Cyrillic and Greek terms in their usual cases.
+ */
+const CAPITAL_CONFUSABLES: ReadonlyMap<string, string> = new Map([
+  // Cyrillic
+  ['В', 'b'], ['Н', 'h'], ['М', 'm'], ['Т', 't'],
+  // Greek
+  ['Β', 'b'], ['Η', 'h'], ['Μ', 'm'], ['Ζ', 'z'], ['Ν', 'n'], ['Υ', 'y'],
+]);
+const CAPITAL_LOOKALIKE = new Set([...CAPITAL_CONFUSABLES.keys()].map((c) => c.charCodeAt(0)));
+const LATIN_LETTER = /^\p{Script=Latin}$/u;
+
+/**
+ * Whether `text[from, to)` holds a capital look-alike (CAPITAL_CONFUSABLES) and no Latin
+ * letter: a word of another script that only its fold makes Latin.
+ */
+export function isNativeLookalike(text: string, from: number, to: number): boolean {
+  let lookalike = false;
+  for (let i = from; i < to; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) {
+      if ((unit | 0x20) >= 0x61 && (unit | 0x20) <= 0x7a) return false;
+    } else if (CAPITAL_LOOKALIKE.has(unit)) {
+      lookalike = true;
+    } else if (LATIN_LETTER.test(String.fromCodePoint(text.codePointAt(i)!))) {
+      return false;
+    }
+  }
+  return lookalike;
+}
 
 const UNKNOWN = 0;
 const IDENTITY = 1;
@@ -76,6 +111,11 @@ function foldOnce(input: string): string {
     }
     // NFKD then NFC is NFKC; dropping the marks in between removes the diacritics.
     const bare = ch.normalize('NFKD').replace(STRIPPED_MARKS, '').normalize('NFC');
+    const capital = CAPITAL_CONFUSABLES.get(bare);
+    if (capital !== undefined) {
+      out += capital;
+      continue;
+    }
     for (const letter of bare.toLowerCase()) out += CONFUSABLES.get(letter) ?? letter;
   }
   return out;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { foldScan, type FoldRing } from '../fold-scan.js';
-import { isHighSurrogate, isLowSurrogate, normalize, spanFromOffsets } from '../normalize.js';
+import { isHighSurrogate, isLowSurrogate, isNativeLookalike, normalize, spanFromOffsets } from '../normalize.js';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { AhoCorasick } from './lib/aho-corasick.js';
 import { LeftmostLongest } from './lib/leftmost-longest.js';
@@ -13,6 +13,22 @@ const MAX_TERM_LENGTH = 1_000;
 /** Per-term flags: which edges of the term must sit on a word boundary. */
 const BOUNDARY_BEFORE = 1;
 const BOUNDARY_AFTER = 2;
+/** Some keyword folding to this term is written in another script than Latin. */
+const NATIVE_TERM = 4;
+
+/** A letter of a script other than Latin (Cyrillic, Greek, ...). */
+const NON_LATIN_LETTER = /(?![\p{Script=Latin}])\p{L}/u;
+
+/**
+ * The spellings of a keyword to fold. A Cyrillic or Greek keyword is folded in its usual
+ * cases too (lower, upper, first letter upper): some capitals fold to Latin letters and
+ * their lower case does not (normalize.ts, CAPITAL_CONFUSABLES).
+ */
+function spellings(term: string): string[] {
+  if (!NON_LATIN_LETTER.test(term)) return [term];
+  const lower = term.toLowerCase();
+  return [term, lower, term.toUpperCase(), lower.charAt(0).toUpperCase() + lower.slice(1)];
+}
 
 /** A keyword folded the way the text will be, without the spaces around it. */
 function foldTerm(term: string): string {
@@ -53,9 +69,15 @@ function boundariesOf(term: string): number {
 }
 
 function create(opts: KeywordsOptions): SyncScanner {
-  const terms = opts.keywords.map(foldTerm).filter((t) => t !== '');
+  const native = new Set<string>();
+  const terms = opts.keywords.flatMap((keyword) => {
+    const folded = spellings(keyword).map(foldTerm).filter((t) => t !== '');
+    if (NON_LATIN_LETTER.test(keyword)) for (const t of folded) native.add(t);
+    return folded;
+  });
   const wholeWords = opts.match === 'word';
-  const automaton = new AhoCorasick(terms, { payloadOf: wholeWords ? boundariesOf : () => 0 });
+  const payloadOf = (term: string) => (wholeWords ? boundariesOf(term) : 0) | (native.has(term) ? NATIVE_TERM : 0);
+  const automaton = new AhoCorasick(terms, { payloadOf });
   const longest = terms.reduce((max, t) => Math.max(max, t.length), 0);
   return {
     kind: 'sync',
@@ -85,12 +107,15 @@ function create(opts: KeywordsOptions): SyncScanner {
       const found = new LeftmostLongest(longest);
       foldScan(text, automaton.tables, longest, (ring, end, state, known) => {
         automaton.forEachMatchAt(state, end, (start, _, flags) => {
-          if (flags !== 0 && boundaryViolated(ring, known, start, end, flags)) return;
+          if ((flags & (BOUNDARY_BEFORE | BOUNDARY_AFTER)) !== 0 && boundaryViolated(ring, known, start, end, flags)) return;
           // Offsets of the first and last code points and of the one after the match: the
           // span in the original is worked out for the kept matches only (it walks any
           // marks that follow, which a text can repeat at will).
+          const first = ring.offset(start);
           const next = end < known ? ring.offset(end) : text.length;
-          found.add(start, end, ring.offset(start), ring.offset(end - 1), next);
+          // A Cyrillic or Greek word that only folds to a Latin term is not that term.
+          if ((flags & NATIVE_TERM) === 0 && isNativeLookalike(text, first, next)) return;
+          found.add(start, end, first, ring.offset(end - 1), next);
         });
       });
       return found.finish().map((kept) => spanFromOffsets(kept.start, kept.end, kept.tag, text));
@@ -142,6 +167,7 @@ export const keywords: Detector<KeywordsOptions> = {
       { text: 'PROJECT\nNIGHTINGALE and the acme merger', options: lists, matches: ['PROJECT\nNIGHTINGALE', 'acme merger'] },
       { text: 'ｐｒｏｊｅｃｔ ｎｉｇｈｔｉｎｇａｌｅ', options: lists, matches: ['ｐｒｏｊｅｃｔ ｎｉｇｈｔｉｎｇａｌｅ'] },
       { text: 'the аcme mеrger (Cyrillic a and e)', options: lists, matches: ['аcme mеrger'] },
+      { text: 'PROJECT NIGHТINGALE (a Cyrillic capital Т)', options: lists, matches: ['PROJECT NIGHТINGALE'] },
       { text: 'it was b\u200Ba\u00ADd.', options: lists, matches: ['b\u200Ba\u00ADd'] },
       { text: 'Bád news', options: lists, matches: ['Bád'] },
       { text: 'badly done', options: { ...lists, match: 'substring' }, matches: ['bad'] },
@@ -152,6 +178,7 @@ export const keywords: Detector<KeywordsOptions> = {
       { text: 'The nightingale sang about a project.', options: lists },
       { text: 'badly done, a badge, abad', options: lists },
       { text: 'acme mergers are common', options: lists },
+      { text: 'Он сказал НЕТ (Cyrillic only).', options: { keywords: ['het'] } },
       { text: 'project-nightingale', options: lists },
       { text: '', options: lists },
     ],

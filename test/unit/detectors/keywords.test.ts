@@ -57,10 +57,23 @@ describe('keywords: evasions', () => {
     expect(redact('status: project \n  NIGHTINGALE!', s)).toBe('status: [X]!');
   });
 
-  it('does not fold upper-case-only look-alikes that would make native words collide', () => {
-    // Cyrillic "НЕТ" (no) must not become Latin "het".
-    expect(scanner({ keywords: ['het'] }).scan('НЕТ')).toEqual([]);
+  it('folds capitals that look Latin inside Latin words, but a native word is not a Latin term', () => {
+    const latin = scanner({ keywords: ['project nightingale', 'operation redwood', 'het', 'bad'] });
+    const found = (t: string) => latin.scan(t).map((sp) => t.slice(sp.start, sp.end));
+    expect(found('PROJECT NIGH\u0422INGALE')).toEqual(['PROJECT NIGH\u0422INGALE']); // Cyrillic Т
+    expect(found('OPERATIO\u039d REDWOOD')).toEqual(['OPERATIO\u039d REDWOOD']); // Greek Ν
+    expect(found('\u0392AD \u0412AD')).toEqual(['\u0392AD', '\u0412AD']); // Greek Β, Cyrillic В
+    // Cyrillic "НЕТ" (no) and "ВАԁ" fold to "het" and "bad" but are written in Cyrillic only.
+    expect(found('Он сказал НЕТ.')).toEqual([]);
+    expect(found('ВАԁ')).toEqual([]);
     expect(scanner({ keywords: ['нет'] }).scan('Он сказал НЕТ.')).toHaveLength(1);
+  });
+
+  it('keeps Cyrillic and Greek keywords case-insensitive in their usual cases', () => {
+    const native = scanner({ keywords: ['тест', 'νόμος', 'ΥΠΝΟΣ'] });
+    for (const t of ['тест', 'ТЕСТ', 'Тест', 'νομος', 'ΝΟΜΟΣ', 'Νόμος', 'ύπνος', 'Υπνος', 'ΥΠΝΟΣ']) {
+      expect(native.scan(`x ${t} y`), t).toHaveLength(1);
+    }
   });
 });
 
