@@ -23,9 +23,13 @@ export function extractResponse(route: FilteredRoute, body: unknown): Segment[] 
         m.tool_calls.forEach((call, k) => {
           if (isObject(call) && isObject(call.function)) {
             push(out, ['choices', i, 'message', 'tool_calls', k, 'function', 'arguments'], 'tool_arguments', call.function.arguments);
+          } else if (isObject(call) && isObject(call.custom)) {
+            push(out, ['choices', i, 'message', 'tool_calls', k, 'custom', 'input'], 'tool_arguments', call.custom.input);
           }
         });
       }
+      // The legacy single function call.
+      if (isObject(m.function_call)) push(out, ['choices', i, 'message', 'function_call', 'arguments'], 'tool_arguments', m.function_call.arguments);
     });
   } else if (route === 'completions' && Array.isArray(body.choices)) {
     body.choices.forEach((choice, i) => {
@@ -42,6 +46,12 @@ export function extractResponse(route: FilteredRoute, body: unknown): Segment[] 
         });
       } else if (item.type === 'function_call') {
         push(out, ['output', i, 'arguments'], 'tool_arguments', item.arguments);
+      } else if (item.type === 'custom_tool_call') {
+        push(out, ['output', i, 'input'], 'tool_arguments', item.input);
+      } else if (item.type === 'reasoning' && Array.isArray(item.summary)) {
+        item.summary.forEach((part, j) => {
+          if (isObject(part)) push(out, ['output', i, 'summary', j, 'text'], 'text', part.text);
+        });
       }
     });
   }
@@ -67,7 +77,9 @@ export function withholdChoice(route: FilteredRoute, body: Record<string, unknow
     const item = (body.output as unknown[])[index];
     if (!isObject(item)) return;
     if (Array.isArray(item.content)) item.content = [];
+    if (Array.isArray(item.summary)) item.summary = [];
     if ('arguments' in item) item.arguments = '';
+    if (item.type === 'custom_tool_call' && 'input' in item) item.input = '';
     item.status = 'incomplete';
     body.status = 'incomplete';
     body.incomplete_details = { reason: 'content_filter' };
