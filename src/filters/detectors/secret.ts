@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { compileScanner } from './lib/matches.js';
 import { PrefixMatcher } from './lib/prefix-closure.js';
+import { INVISIBLE_CLASS, originalOffset, originalSpan, stripInvisible, strippedOffset } from './lib/invisible.js';
 import { SpanCollector } from './lib/spans.js';
 import { forEachRe2Match, utf8Of } from './lib/utf8.js';
 import { negative, positive } from './secret/examples.js';
@@ -46,14 +47,23 @@ const COMPILED: readonly CompiledRule[] = SECRET_RULES.map((rule, index) => ({ r
  */
 const escapeLiteral = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const KEYWORD_OWNER: readonly number[] = SECRET_RULES.flatMap((rule, index) => rule.keywords.map(() => index));
+/** The last pattern of the set: an invisible character, found in the same pass. */
+const INVISIBLE_PATTERN = KEYWORD_OWNER.length;
 const KEYWORDS = new RE2.Set(
-  SECRET_RULES.flatMap((rule) => rule.keywords.map((k) => `${rule.ignoreCase === true ? '(?i)' : ''}${escapeLiteral(k)}`)),
+  [...SECRET_RULES.flatMap((rule) => rule.keywords.map((k) => `${rule.ignoreCase === true ? '(?i)' : ''}${escapeLiteral(k)}`)), INVISIBLE_CLASS],
   'u',
 );
 
-function rulesWorthRunning(text: string): Set<number> {
+/** The rules whose keywords occur, and whether the text holds an invisible character. */
+function prefilter(text: string): { readonly worth: Set<number>; readonly invisible: boolean } {
   // The set reads UTF-8 and converts a string on every call: share the scanners' conversion.
-  return new Set(KEYWORDS.match(utf8Of(text).bytes).map((keyword) => KEYWORD_OWNER[keyword]!));
+  const worth = new Set<number>();
+  let invisible = false;
+  for (const pattern of KEYWORDS.match(utf8Of(text).bytes)) {
+    if (pattern === INVISIBLE_PATTERN) invisible = true;
+    else worth.add(KEYWORD_OWNER[pattern]!);
+  }
+  return { worth, invisible };
 }
 
 function split(span: Span, max: number): Span[] {
@@ -90,24 +100,35 @@ function create(opts: SecretOptions): SyncScanner {
     // A match in progress is a prefix of one (prefix-closure.ts): ordinary prose waits only
     // for its last word (`pass` could become `password = …`), a key in progress from its
     // first character, a key block from its BEGIN line, an assignment from its name.
+    // Invisible characters inside a key do not hide it (lib/invisible.ts): both are read
+    // on the text without them.
     pendingFrom(text: string, from: number): number {
-      return prefixes.pendingStart(text, from);
+      const bare = stripInvisible(text);
+      if (bare === null) return prefixes.pendingStart(text, from);
+      return originalOffset(bare, prefixes.pendingStart(bare.text, strippedOffset(bare, from)));
     },
     scan(text: string): Span[] {
-      const worth = rulesWorthRunning(text);
-      if (worth.size === 0) return [];
-      const found = new SpanCollector();
-      for (const { rule, re, index } of rules) {
-        if (!worth.has(index)) continue;
-        forEachRe2Match(re, text, (m) => {
-          const span = m.group(1) ?? { start: m.start, end: m.end };
-          if (rule.check !== undefined && !rule.check(text.slice(span.start, span.end))) return;
-          found.add(span.start, span.end);
-        });
-      }
-      return found.select().flatMap((span) => split(span, max));
+      const first = prefilter(text);
+      const bare = stripInvisible(text, first.invisible);
+      const spans = bare === null ? secretsIn(text, rules, first.worth) : secretsIn(bare.text, rules, prefilter(bare.text).worth).map((span) => originalSpan(bare, span));
+      return spans.flatMap((span) => split(span, max));
     },
   };
+}
+
+/** Every secret in `text` under `rules`, whole (not yet cut to the stream bound). */
+function secretsIn(text: string, rules: readonly CompiledRule[], worth: ReadonlySet<number>): Span[] {
+  if (worth.size === 0) return [];
+  const found = new SpanCollector();
+  for (const { rule, re, index } of rules) {
+    if (!worth.has(index)) continue;
+    forEachRe2Match(re, text, (m) => {
+      const span = m.group(1) ?? { start: m.start, end: m.end };
+      if (rule.check !== undefined && !rule.check(text.slice(span.start, span.end))) return;
+      found.add(span.start, span.end);
+    });
+  }
+  return found.select();
 }
 
 export const secret: Detector<SecretOptions> = {

@@ -1,0 +1,61 @@
+// Characters that change nothing a reader sees (soft hyphen, zero-width space and joiners,
+// bidi marks and isolates, word joiner, BOM). Written inside a key, they break it for a
+// pattern while a person, or a model, still reads the key whole; removing them costs the
+// client one copy and paste. Detectors that match tokens scan the text without them and map
+// what they find back onto the original.
+import type { Span } from '../../types.js';
+
+/** The characters, as a character class (also for RE2). */
+export const INVISIBLE_CLASS = '[\\u00AD\\u034F\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]';
+const INVISIBLE = new RegExp(INVISIBLE_CLASS);
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
+
+/** A text without its invisible characters, and where each of its units came from. */
+export interface Stripped {
+  readonly text: string;
+  /** `map[i]`: the original offset of `text[i]`; `map[text.length]` is the original's length. */
+  readonly map: Int32Array;
+}
+
+/**
+ * The text without invisible characters; null when it has none (the usual case: one regex
+ * test, skipped when the caller already knows, `known`).
+ */
+export function stripInvisible(text: string, known?: boolean): Stripped | null {
+  if (known === false || (known === undefined && !INVISIBLE.test(text))) return null;
+  const map = new Int32Array(text.length + 1);
+  const pieces: string[] = [];
+  let k = 0;
+  let last = 0;
+  for (const m of text.matchAll(INVISIBLE_ALL)) {
+    pieces.push(text.slice(last, m.index));
+    for (let j = last; j < m.index; j++) map[k++] = j;
+    last = m.index + 1;
+  }
+  pieces.push(text.slice(last));
+  for (let j = last; j < text.length; j++) map[k++] = j;
+  map[k] = text.length;
+  return { text: pieces.join(''), map: map.subarray(0, k + 1) };
+}
+
+/** A span of the stripped text on the original: from its first to its last character, invisible ones between included. */
+export function originalSpan(stripped: Stripped, span: Span): Span {
+  return { start: stripped.map[span.start]!, end: stripped.map[span.end - 1]! + 1 };
+}
+
+/** An offset of the stripped text on the original (the end maps to the original's end). */
+export function originalOffset(stripped: Stripped, offset: number): number {
+  return stripped.map[offset]!;
+}
+
+/** The first offset of the stripped text whose character sits at or after original offset `from`. */
+export function strippedOffset(stripped: Stripped, from: number): number {
+  let lo = 0;
+  let hi = stripped.text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (stripped.map[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
