@@ -40,6 +40,7 @@ const TWILIO_TOKEN = filler(21, 32, HEX);
 const TWILIO_KEY = join('SK', filler(22, 32, HEX));
 const AZURE_ACCOUNT_KEY = join(filler(23, 86, BASE64), '==');
 const AZURE_AD_SECRET = join(filler(24, 3), '8', 'Q~', filler(25, 34, `${ALNUM}_~.`));
+const AZURE_SAS_SIG = join(filler(26, 43), '%3D');
 // jwt.io's well-known example token (HS256, "John Doe").
 const JWT = join(
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9',
@@ -82,6 +83,7 @@ export const positive: readonly DetectorExample[] = [
     matches: [AZURE_ACCOUNT_KEY],
   },
   { text: `AZURE_CLIENT_SECRET="${AZURE_AD_SECRET}"`, matches: [AZURE_AD_SECRET] },
+  { text: `https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&se=2026-12-01&sr=b&sp=r&sig=${AZURE_SAS_SIG}`, matches: [AZURE_SAS_SIG] },
   { text: `curl -H "Authorization: Bearer ${JWT}" https://api.example.com`, matches: [JWT] },
   { text: `here is my key:\n${RSA_KEY}\nthanks`, matches: [RSA_KEY] },
   {
@@ -112,4 +114,12 @@ export const negative: readonly DetectorExample[] = [
   { text: '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----' },
   { text: 'ghp_short and github_pat_tooShort and xoxb-notatoken' },
   { text: 'Authorization: Bearer <token> and Bearer xxxxxxxxxxxxxxxxxxxxxxxx' },
+  // Each vendor's prefix without a key behind it, or an identifier that is not a secret.
+  { text: 'GCP: the key starts AIzaSy and is 39 characters long, e.g. AIzaSyShort' },
+  { text: 'GitLab tokens look like glpat-xxxx; ours is glpat-short' },
+  { text: 'Stripe: sk_live_ and sk_test_ prefixes; pk_live_ keys are publishable' },
+  { text: 'Anthropic keys begin sk-ant-api03- and are long; sk-ant-short is not one' },
+  { text: `Twilio account SID ${TWILIO_SID} identifies the account and is no secret` },
+  { text: 'SendGrid keys start SG. followed by two parts, like SG.abc.def' },
+  { text: 'Azure: AccountKey=<your-key>; SharedAccessKey=short and ?sv=2022&sig=abc' },
 ];
