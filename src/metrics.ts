@@ -17,6 +17,8 @@ export function createMetrics(gauges: {
   auditQueue: () => number;
   spoolBacklog: () => number;
   policyErrors: () => number;
+  /** Policy files refused at start with no version in force (calls are refused meanwhile). */
+  policyUnavailable?: () => number;
   /** The scan workers' counts (null: none). */
   scan: () => ScanPoolStats | null;
 }): Metrics {
@@ -49,6 +51,14 @@ export function createMetrics(gauges: {
     },
   });
   new Gauge({ name: 'sidecar_policy_errors', help: 'Policy files currently refused', registers: [registry], collect() { this.set(gauges.policyErrors()); } });
+  new Gauge({
+    name: 'sidecar_policy_unavailable',
+    help: 'Policy files refused at start with no version in force: proxy calls are refused until they load',
+    registers: [registry],
+    collect() {
+      this.set(gauges.policyUnavailable?.() ?? 0);
+    },
+  });
   return {
     registry,
     requests: new Counter({ name: 'sidecar_requests_total', help: 'Calls through the proxy', labelNames: ['route', 'model', 'status', 'decision'] as const, registers: [registry] }),

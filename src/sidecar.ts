@@ -139,13 +139,21 @@ export async function startSidecar(config: Config, overrides: SidecarOverrides =
     auditQueue: () => auditStats().queued,
     spoolBacklog: () => spoolBacklog(),
     policyErrors: () => registry.errors.length,
+    policyUnavailable: () => registry.unavailable.length,
     scan: () => scanPool?.stats() ?? null,
   });
   registry.subscribe((e) => {
     switch (e.type) {
       case 'rejected':
         metrics.policyReloadFailures.inc();
-        return logger.error({ file: e.file, source: e.source, problems: e.error.issues, kept: e.kept }, 'policy refused; the previous version stays active');
+        return logger.error(
+          { file: e.file, source: e.source, problems: e.error.issues, kept: e.kept },
+          e.kept !== null
+            ? 'policy refused; the previous version stays active'
+            : registry.unavailable.includes(e.file)
+              ? 'policy refused at start; proxy calls are refused until it loads'
+              : 'policy refused; no version of it was active',
+        );
       case 'applied':
         logger.info({ file: e.file, source: e.source, policy: e.policy.name }, 'policy applied');
         // API updates store their version with the author in the PUT handler.

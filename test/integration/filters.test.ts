@@ -320,6 +320,9 @@ describe('a policy file that cannot be loaded at start', () => {
     expect((await ready.json()).policies.unavailable).toEqual(['secrets.yaml']);
     const listed = await (await h.admin('/policies')).json();
     expect(JSON.stringify(listed)).toContain('acton');
+    expect(h.logs.join('')).toMatch(/secrets\.yaml.*proxy calls are refused until it loads/);
+    const metrics = async () => (await (await h.admin('/metrics')).text()).split('\n');
+    expect(await metrics()).toEqual(expect.arrayContaining(['sidecar_policy_errors 1', 'sidecar_policy_unavailable 1']));
 
     writeFileSync(join(h.policyDir, 'secrets.yaml'), BLOCK_ALL_SECRETS);
     const deadline = Date.now() + 10_000;
@@ -340,6 +343,7 @@ describe('a policy file that cannot be loaded at start', () => {
     }
     expect(status).toBe(400);
     expect((await fetch(`${h.proxyUrl}/readyz`)).status).toBe(200);
+    expect(await metrics()).toEqual(expect.arrayContaining(['sidecar_policy_errors 0', 'sidecar_policy_unavailable 0']));
     const ok = await h.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
     expect(ok.choices[0]?.message.content).toBeTruthy();
   });
