@@ -165,6 +165,11 @@ export class StreamFilter {
     return findings;
   }
 
+  /** Some text pushed has not been released yet (held back, or stopped by a block). */
+  get holding(): boolean {
+    return this.#blocked || this.#released < this.#base + this.#window.length;
+  }
+
   /** All raw text pushed (up to the block, if one happened). */
   text(): string {
     if (this.#pieces.length > 1) this.#pieces = [this.#pieces.join('')];

@@ -67,12 +67,30 @@ export function returnedModel(body: unknown): string | null {
 }
 
 /**
+ * Removes the log probabilities of the choice (or output part) a segment belongs to: their
+ * tokens spell the text, so they must not outlive a redaction or a withheld choice.
+ */
+export function dropLogprobs(route: FilteredRoute, body: Record<string, unknown>, segmentPath: readonly (string | number)[]): void {
+  const index = segmentPath[1];
+  if (typeof index !== 'number') return;
+  if (route === 'responses') {
+    const item = (body.output as unknown[])[index];
+    if (!isObject(item) || !Array.isArray(item.content)) return;
+    for (const part of item.content) if (isObject(part) && 'logprobs' in part) part.logprobs = [];
+    return;
+  }
+  const choice = (body.choices as unknown[])[index];
+  if (isObject(choice) && 'logprobs' in choice) choice.logprobs = null;
+}
+
+/**
  * Withholds the content of the choice (or output item) a segment belongs to, the way Azure
  * OpenAI does: content gone, `finish_reason: "content_filter"`.
  */
 export function withholdChoice(route: FilteredRoute, body: Record<string, unknown>, segmentPath: readonly (string | number)[]): void {
   const index = segmentPath[1];
   if (typeof index !== 'number') return;
+  dropLogprobs(route, body, segmentPath);
   if (route === 'responses') {
     const item = (body.output as unknown[])[index];
     if (!isObject(item)) return;
@@ -92,6 +110,7 @@ export function withholdChoice(route: FilteredRoute, body: Record<string, unknow
     choice.text = '';
   } else if (isObject(choice.message)) {
     choice.message.content = null;
+    if (typeof choice.message.refusal === 'string') choice.message.refusal = null;
     delete choice.message.tool_calls;
     delete choice.message.function_call;
   }

@@ -15,6 +15,15 @@ import type { FilteredRoute } from './routes.js';
 import { readUsage, type Usage } from './usage.js';
 
 type Json = Record<string, unknown>;
+
+/** The field of a Responses `.done` event that repeats the piece's whole text. */
+const DONE_FIELD: Readonly<Record<string, string>> = {
+  'response.output_text.done': 'text',
+  'response.refusal.done': 'refusal',
+  'response.function_call_arguments.done': 'arguments',
+  'response.custom_tool_call_input.done': 'input',
+  'response.reasoning_summary_text.done': 'text',
+};
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Piece {
@@ -232,6 +241,12 @@ export class StreamGuard {
         return 'blocked';
       }
     }
+    // Log probabilities spell out this chunk's tokens: they go out only with text sent as
+    // it came, while nothing of the choice is held back.
+    if (choice.logprobs !== null && choice.logprobs !== undefined && (changed || this.#choiceHolding(index))) {
+      choice.logprobs = null;
+      changed = true;
+    }
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
       // The choice is complete: release what was held back, before its finish chunk.
       const rest = this.#endChoice(index);
@@ -251,6 +266,15 @@ export class StreamGuard {
       }
     }
     return changed ? 'changed' : 'same';
+  }
+
+  #choiceHolding(index: number): boolean {
+    const prefix = `c${index}`;
+    for (const [key, p] of this.#pieces) {
+      if (!key.startsWith(prefix) || !/^(|r|f|t\d+)$/.test(key.slice(prefix.length))) continue;
+      if (p.blocked || p.filter?.holding) return true;
+    }
+    return false;
   }
 
   /** Ends every piece of choice `index`: what each still held, and whether one was blocked. */
@@ -275,6 +299,7 @@ export class StreamGuard {
 
   #blockChoice(choice: Json): void {
     choice.finish_reason = 'content_filter';
+    if (choice.logprobs !== undefined) choice.logprobs = null;
     if (isObject(choice.delta)) {
       delete choice.delta.tool_calls;
       delete choice.delta.function_call;
@@ -331,22 +356,31 @@ export class StreamGuard {
     switch (type) {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
-      case 'response.function_call_arguments.delta': {
+      case 'response.function_call_arguments.delta':
+      case 'response.custom_tool_call_input.delta':
+      case 'response.reasoning_summary_text.delta': {
         if (typeof obj.delta !== 'string') return ev.raw;
         const p = this.#responsesPiece(obj, type);
         const release = this.#push(p, obj.delta);
         if (p.blocked) return this.#responsesBlock(ev, obj, release ?? '');
-        if (release === obj.delta) return ev.raw;
+        // Log probabilities spell out the delta's tokens: they go out only with text sent
+        // as it came, while nothing of the piece is held back.
+        const logprobs = Array.isArray(obj.logprobs) && obj.logprobs.length > 0 && (release !== obj.delta || p.filter?.holding === true);
+        if (release === obj.delta && !logprobs) return ev.raw;
         obj.delta = release ?? '';
+        if (logprobs) obj.logprobs = [];
         return formatEvent(ev.event, JSON.stringify(obj));
       }
       case 'response.output_text.done':
       case 'response.refusal.done':
-      case 'response.function_call_arguments.done': {
+      case 'response.function_call_arguments.done':
+      case 'response.custom_tool_call_input.done':
+      case 'response.reasoning_summary_text.done': {
         const p = this.#responsesPiece(obj, type);
         const rest = this.#end(p);
         if (p.blocked) return this.#responsesBlock(ev, obj, rest);
-        const field = type === 'response.function_call_arguments.done' ? 'arguments' : type === 'response.refusal.done' ? 'refusal' : 'text';
+        const field = DONE_FIELD[type]!;
+        if (Array.isArray(obj.logprobs) && obj.logprobs.length > 0 && obj[field] !== p.sent) obj.logprobs = [];
         let out = '';
         if (rest !== '') {
           const deltaType = type.replace(/\.done$/, '.delta');
@@ -367,9 +401,12 @@ export class StreamGuard {
   #responsesPiece(obj: Json, type: string): Piece {
     const o = typeof obj.output_index === 'number' ? obj.output_index : 0;
     const c = typeof obj.content_index === 'number' ? obj.content_index : 0;
-    return type.startsWith('response.function_call_arguments')
-      ? this.#piece(`o${o}a`, 'tool_arguments')
-      : this.#piece(`o${o}:${c}`, 'text');
+    if (type.startsWith('response.function_call_arguments')) return this.#piece(`o${o}a`, 'tool_arguments');
+    if (type.startsWith('response.custom_tool_call_input')) return this.#piece(`o${o}i`, 'tool_arguments');
+    if (type.startsWith('response.reasoning_summary_text')) {
+      return this.#piece(`o${o}s${typeof obj.summary_index === 'number' ? obj.summary_index : 0}`, 'text');
+    }
+    return this.#piece(`o${o}:${c}`, 'text');
   }
 
   #responsesBlock(ev: SseEvent, obj: Json, release: string): string {
@@ -398,6 +435,7 @@ export class StreamGuard {
           if (!p) return;
           if (typeof part.text === 'string' && part.text !== p.sent) {
             part.text = p.sent;
+            if (Array.isArray(part.logprobs)) part.logprobs = [];
             changed = true;
           }
           if (typeof part.refusal === 'string' && part.refusal !== p.sent) {
@@ -411,8 +449,29 @@ export class StreamGuard {
         item.arguments = a.sent;
         changed = true;
       }
+      const i = this.#pieces.get(`o${o}i`);
+      if (i && typeof item.input === 'string' && item.input !== i.sent) {
+        item.input = i.sent;
+        changed = true;
+      }
+      if (Array.isArray(item.summary)) {
+        item.summary.forEach((part, k) => {
+          const s = this.#pieces.get(`o${o}s${k}`);
+          if (s && isObject(part) && typeof part.text === 'string' && part.text !== s.sent) {
+            part.text = s.sent;
+            changed = true;
+          }
+        });
+      }
     };
     const o = typeof obj.output_index === 'number' ? obj.output_index : 0;
+    if (isObject(obj.part) && typeof obj.summary_index === 'number') {
+      const p = this.#pieces.get(`o${o}s${obj.summary_index}`);
+      if (p && typeof obj.part.text === 'string' && obj.part.text !== p.sent) {
+        obj.part.text = p.sent;
+        changed = true;
+      }
+    }
     if (isObject(obj.part) && typeof obj.content_index === 'number') {
       const p = this.#pieces.get(`o${o}:${obj.content_index}`);
       if (p && typeof obj.part.text === 'string' && obj.part.text !== p.sent) {

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { evaluate } from '../../filters/engine.js';
 import { applyRedactions } from '../../filters/redact.js';
 import type { CompiledRule } from '../../filters/types.js';
-import { extractResponse, returnedModel, withholdChoice } from '../../openai/extract-response.js';
+import { dropLogprobs, extractResponse, returnedModel, withholdChoice } from '../../openai/extract-response.js';
 import { setAt } from '../../openai/json-path.js';
 import { SseSplitter } from '../../openai/sse.js';
 import { StreamGuard } from '../../openai/stream-guard.js';
@@ -156,6 +156,8 @@ async function bufferJson(ctx: AppContext, st: ResponseState, up: IncomingMessag
             if (blocked.has(r.segment)) continue;
             const seg = segments[r.segment]!;
             setAt(obj, seg.path, applyRedactions(seg.text, r.spans));
+            // Log probabilities spell out the tokens of the text: they go with it.
+            dropLogprobs(call.route!, obj, seg.path);
           }
           for (const i of blocked) withholdChoice(call.route!, obj, segments[i]!.path);
           if (ev.decision === 'block' && blocked.size === 0) {

@@ -91,3 +91,52 @@ describe('StreamGuard on chat streams', () => {
     }
   });
 });
+
+describe('StreamGuard: log probabilities', () => {
+  const chunk = (content: string, tokens: string[]) =>
+    `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content }, logprobs: { content: tokens.map((token) => ({ token, logprob: -0.1 })) }, finish_reason: null }] })}\n\n`;
+
+  it('withholds the log probabilities of text held back or changed, keeps those of clean text', async () => {
+    const raw = [chunk('Hello there. ', ['Hello', ' there.', ' ']), chunk('It is pro', ['It', ' is', ' pro']), chunk('ject nightingale.', ['ject', ' nightingale', '.']), 'data: [DONE]\n\n'];
+    const { chunks } = await run(raw);
+    const tokens = chunks.flatMap((c) => (c.choices[0]?.logprobs?.content ?? []).map((t: { token: string }) => t.token));
+    expect(tokens.join('')).not.toMatch(/pro|nightin/);
+    expect(tokens.slice(0, 3)).toEqual(['Hello', ' there.', ' ']);
+    expect(chunks.at(-1).choices[0].finish_reason).toBe('content_filter');
+  });
+});
+
+describe('StreamGuard on Responses streams', () => {
+  async function responses(events: Record<string, unknown>[]): Promise<{ sent: string; guard: StreamGuard }> {
+    const p = await compilePolicy(POLICY, { fileName: 't.yaml', env: {} });
+    const g = new StreamGuard({ route: 'responses', rules: p.rules, hash: (m) => `h${m.length}`, stripUsageChunk: false });
+    let sent = '';
+    for (const e of events) sent += g.onEvent(parseEvent(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+    return { sent: sent + g.finish(), guard: g };
+  }
+
+  it('filters reasoning summaries and custom tool input, deltas and the texts repeated at the end', async () => {
+    const summary = 'I will write to jane.doe@example.com now';
+    const input = 'mail jane.doe@example.com';
+    const events = [
+      ...pieces(summary, 3).map((delta) => ({ type: 'response.reasoning_summary_text.delta', output_index: 0, summary_index: 0, delta })),
+      { type: 'response.reasoning_summary_text.done', output_index: 0, summary_index: 0, text: summary },
+      { type: 'response.reasoning_summary_part.done', output_index: 0, summary_index: 0, part: { type: 'summary_text', text: summary } },
+      ...pieces(input, 4).map((delta) => ({ type: 'response.custom_tool_call_input.delta', output_index: 1, delta })),
+      { type: 'response.custom_tool_call_input.done', output_index: 1, input },
+      { type: 'response.output_item.done', output_index: 1, item: { type: 'custom_tool_call', input } },
+      { type: 'response.completed', response: { output: [{ type: 'reasoning', summary: [{ type: 'summary_text', text: summary }] }, { type: 'custom_tool_call', input }] } },
+    ];
+    const { sent } = await responses(events);
+    expect(sent).not.toContain('jane.doe');
+    expect(sent).toContain('[REDACTED:email]');
+  });
+
+  it('stops the stream before a banned term in a reasoning summary', async () => {
+    const text = 'Thinking about project nightingale today';
+    const { sent, guard: g } = await responses(pieces(text, 2).map((delta) => ({ type: 'response.reasoning_summary_text.delta', output_index: 0, summary_index: 0, delta })));
+    expect(sent).not.toMatch(/nightin/);
+    expect(sent).toContain('response.incomplete');
+    expect(g.blocked).toBe(true);
+  });
+});
