@@ -13,8 +13,17 @@ const MAX_TERM_LENGTH = 1_000;
 /** Per-term flags: which edges of the term must sit on a word boundary. */
 const BOUNDARY_BEFORE = 1;
 const BOUNDARY_AFTER = 2;
-/** Some keyword folding to this term is written in another script than Latin. */
-const NATIVE_TERM = 4;
+/**
+ * Where a term comes from, which says what text may match it. A Latin keyword: any text but
+ * a word of another script that only its fold makes Latin (isNativeLookalike). A keyword of
+ * another script: any text, except for a spelling that only its capitals make all Latin
+ * (`нет` folds to `нeт`, its capitals `НЕТ` to `het`): that one needs a letter of another
+ * script in the text, so the Dutch word `het` is not that keyword. A keyword whose lower
+ * case already folds to Latin (Cyrillic `а` to `a`) matches Latin text as it always did.
+ */
+const FROM_LATIN = 4;
+const FROM_OTHER_SCRIPT = 8;
+const FROM_OTHER_SCRIPT_AS_LATIN = 16;
 
 /** A letter of a script other than Latin (Cyrillic, Greek, ...). */
 const NON_LATIN_LETTER = /(?![\p{Script=Latin}])\p{L}/u;
@@ -24,6 +33,20 @@ const NON_LATIN_LETTER = /(?![\p{Script=Latin}])\p{L}/u;
  * cases too (lower, upper, first letter upper): some capitals fold to Latin letters and
  * their lower case does not (normalize.ts, CAPITAL_CONFUSABLES).
  */
+/** Whether the text matched, `text[from, to)`, may stand for a term of these origins. */
+function scriptsAgree(flags: number, text: string, from: number, to: number): boolean {
+  if ((flags & FROM_OTHER_SCRIPT) !== 0) return true;
+  if ((flags & FROM_LATIN) !== 0 && !isNativeLookalike(text, from, to)) return true;
+  return (flags & FROM_OTHER_SCRIPT_AS_LATIN) !== 0 && hasNonLatinLetter(text, from, to);
+}
+
+function hasNonLatinLetter(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    if (text.charCodeAt(i) >= 0x80 && NON_LATIN_LETTER.test(String.fromCodePoint(text.codePointAt(i)!))) return true;
+  }
+  return false;
+}
+
 function spellings(term: string): string[] {
   if (!NON_LATIN_LETTER.test(term)) return [term];
   const lower = term.toLowerCase();
@@ -69,14 +92,23 @@ function boundariesOf(term: string): number {
 }
 
 function create(opts: KeywordsOptions): SyncScanner {
-  const native = new Set<string>();
+  const origins = new Map<string, number>();
   const terms = opts.keywords.flatMap((keyword) => {
-    const folded = spellings(keyword).map(foldTerm).filter((t) => t !== '');
-    if (NON_LATIN_LETTER.test(keyword)) for (const t of folded) native.add(t);
-    return folded;
+    const other = NON_LATIN_LETTER.test(keyword);
+    // Whether the lower case keeps a letter of its script once folded: then an all-Latin
+    // fold of another spelling comes from capitals that look Latin.
+    const keepsScript = other && NON_LATIN_LETTER.test(foldTerm(keyword.toLowerCase()));
+    return spellings(keyword)
+      .map(foldTerm)
+      .filter((t) => t !== '')
+      .map((t) => {
+        const origin = !other ? FROM_LATIN : keepsScript && !NON_LATIN_LETTER.test(t) ? FROM_OTHER_SCRIPT_AS_LATIN : FROM_OTHER_SCRIPT;
+        origins.set(t, (origins.get(t) ?? 0) | origin);
+        return t;
+      });
   });
   const wholeWords = opts.match === 'word';
-  const payloadOf = (term: string) => (wholeWords ? boundariesOf(term) : 0) | (native.has(term) ? NATIVE_TERM : 0);
+  const payloadOf = (term: string) => (wholeWords ? boundariesOf(term) : 0) | (origins.get(term) ?? 0);
   const automaton = new AhoCorasick(terms, { payloadOf });
   const longest = terms.reduce((max, t) => Math.max(max, t.length), 0);
   return {
@@ -113,8 +145,9 @@ function create(opts: KeywordsOptions): SyncScanner {
           // marks that follow, which a text can repeat at will).
           const first = ring.offset(start);
           const next = end < known ? ring.offset(end) : text.length;
-          // A Cyrillic or Greek word that only folds to a Latin term is not that term.
-          if ((flags & NATIVE_TERM) === 0 && isNativeLookalike(text, first, next)) return;
+          // A Cyrillic or Greek word that only folds to a Latin term is not that term, and
+          // Latin text is not a Cyrillic or Greek keyword that only folds to Latin.
+          if (!scriptsAgree(flags, text, first, next)) return;
           found.add(start, end, first, ring.offset(end - 1), next);
         });
       });

@@ -75,6 +75,14 @@ describe('keywords: evasions', () => {
       expect(native.scan(`x ${t} y`), t).toHaveLength(1);
     }
   });
+
+  it('does not find a Cyrillic or Greek keyword in Latin text that only its capitals spell', () => {
+    // The capitals of "нет" fold to "het"; the Dutch word is not the keyword.
+    expect(scanner({ keywords: ['нет'] }).scan('het huis is groot')).toEqual([]);
+    expect(scanner({ keywords: ['нет'], match: 'substring' }).scan('whether')).toEqual([]);
+    expect(scanner({ keywords: ['ΜΗ'] }).scan('mh, ok')).toEqual([]);
+    expect(scanner({ keywords: ['нет'] }).scan('НЕТ и Нет')).toHaveLength(2);
+  });
 });
 
 describe('keywords: word and substring matching', () => {
