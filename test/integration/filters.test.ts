@@ -315,6 +315,8 @@ describe('a policy file that cannot be loaded at start', () => {
     const body = await res.json();
     expect(body.error.code).toBe('policy_unavailable');
     expect(body.error.message).toContain('secrets.yaml');
+    // Calls that no filter reads pass as always.
+    expect((await fetch(`${h.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer sk-test' } })).status).toBe(200);
     const ready = await fetch(`${h.proxyUrl}/readyz`);
     expect(ready.status).toBe(503);
     expect((await ready.json()).policies.unavailable).toEqual(['secrets.yaml']);

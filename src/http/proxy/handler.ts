@@ -101,9 +101,10 @@ export function createProxyHandler(ctx: AppContext) {
     });
 
     const unavailable = ctx.policies.unavailable();
-    if (unavailable.length > 0) {
-      // A policy file was refused at start and none of its versions is active: serving the
-      // call without its rules could let through what it blocks (fail closed).
+    if (unavailable.length > 0 && classifyRoute(call.method, call.path) !== null) {
+      // A policy file was refused at start and none of its versions is active: serving a
+      // filtered call without its rules could let through what it blocks (fail closed).
+      // Calls that no filter reads (model lists, files) pass as always.
       const files = unavailable.slice(0, 3).join(', ') + (unavailable.length > 3 ? ', …' : '');
       fail(res, call, new SidecarError('policy_unavailable', `A policy file could not be loaded (${files}); calls are refused until it is fixed or removed. GET /policies on the admin port shows the error.`));
       return;
