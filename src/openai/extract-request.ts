@@ -65,24 +65,37 @@ function toolCalls(c: Collector, base: Path, role: string | null, calls: unknown
 }
 
 /**
- * Every string in a tool definition (names, descriptions, parameter schemas): the model
- * reads them all, so a secret or a banned instruction there is as much in the prompt.
- * Depth is bounded; anything deeper is listed as unscanned.
+ * Every string in a tool definition or an output schema (names, descriptions, parameter
+ * schemas, enums): the model reads them all, so a secret or a banned instruction there is
+ * as much in the prompt. Depth is bounded; anything deeper is listed as unscanned.
  */
-function toolDefinitions(c: Collector, tools: unknown): void {
-  if (!Array.isArray(tools)) return;
-  const walk = (v: unknown, path: Path, depth: number): void => {
-    if (typeof v === 'string') return c.text(path, 'text', 'tools', v);
-    if (depth > 32) return void c.unscanned.add('tools:too_deep');
-    if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i], depth + 1));
-    // `type` names a JSON Schema type or the tool's kind ("object", "function"): no text.
-    else if (isObject(v)) for (const [k, item] of Object.entries(v)) if (k !== 'type') walk(item, [...path, k], depth + 1);
+function definitionTexts(c: Collector, value: unknown, path: Path, role: string): void {
+  const walk = (v: unknown, at: Path, depth: number): void => {
+    if (typeof v === 'string') return c.text(at, 'text', role, v);
+    if (depth > 32) return void c.unscanned.add(`${role}:too_deep`);
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...at, i], depth + 1));
+    else if (isObject(v)) {
+      for (const [k, item] of Object.entries(v)) {
+        // A string under `type` names a JSON Schema type or the tool's kind ("object",
+        // "function"): no text. (A property called `type` holds an object, and is read.)
+        if (k === 'type' && typeof item === 'string') continue;
+        walk(item, [...at, k], depth + 1);
+      }
+    }
   };
-  walk(tools, ['tools'], 0);
+  if (value !== undefined && value !== null) walk(value, path, 0);
+}
+
+function toolDefinitions(c: Collector, tools: unknown): void {
+  if (Array.isArray(tools)) definitionTexts(c, tools, ['tools'], 'tools');
 }
 
 function chat(c: Collector, body: Record<string, unknown>): void {
   toolDefinitions(c, body.tools);
+  // Structured output: the schema's names and descriptions reach the model too.
+  if (isObject(body.response_format) && isObject(body.response_format.json_schema)) {
+    definitionTexts(c, body.response_format.json_schema, ['response_format', 'json_schema'], 'schema');
+  }
   if (isObject(body.prediction)) contentParts(c, ['prediction', 'content'], 'text', 'prediction', body.prediction.content);
   const messages = body.messages;
   if (!Array.isArray(messages)) return;
@@ -114,6 +127,7 @@ function stringsOrTokens(c: Collector, body: Record<string, unknown>, key: 'prom
 function responses(c: Collector, body: Record<string, unknown>): void {
   c.text(['instructions'], 'text', 'system', body.instructions);
   toolDefinitions(c, body.tools);
+  if (isObject(body.text) && isObject(body.text.format)) definitionTexts(c, body.text.format, ['text', 'format'], 'schema');
   if (isObject(body.prompt) && isObject(body.prompt.variables)) {
     // A stored prompt template's variables: strings, or input items such as input_text.
     for (const [name, v] of Object.entries(body.prompt.variables)) {

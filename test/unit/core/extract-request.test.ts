@@ -65,6 +65,24 @@ describe('extractRequest', () => {
     expect(resp.unscanned).toEqual(['prompt_variable:input_image', 'reasoning.encrypted_content']);
   });
 
+  it('reads a property named `type` and output schemas (response_format, text.format)', () => {
+    const schema = { type: 'object', properties: { type: { type: 'string', description: 'the kind, e.g. x' } } };
+    const chat = extractRequest('chat.completions', {
+      model: 'm',
+      tools: [{ type: 'function', function: { name: 'f', parameters: schema } }],
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', description: 'say hi' } } },
+      messages: [],
+    });
+    expect(chat.segments.map((s) => s.path.join('.'))).toEqual([
+      'tools.0.function.name',
+      'tools.0.function.parameters.properties.type.description',
+      'response_format.json_schema.name',
+      'response_format.json_schema.schema.description',
+    ]);
+    const resp = extractRequest('responses', { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'a', schema: { description: 'd' } } } });
+    expect(resp.segments.map((s) => s.text)).toEqual(['a', 'd', 'x']);
+  });
+
   it('survives hostile shapes without throwing', () => {
     for (const body of [{}, { messages: 'x' }, { messages: [null, 1, { role: 5, content: {} }] }, { input: { __proto__: { a: 1 } } }]) {
       expect(() => extractRequest('chat.completions', body as Record<string, unknown>)).not.toThrow();
