@@ -1,14 +1,17 @@
-// Characters that change nothing a reader sees (soft hyphen, zero-width space and joiners,
-// bidi marks and isolates, word joiner, BOM). Written inside a key, they break it for a
+// Characters that change nothing a reader sees: Unicode's Default_Ignorable_Code_Point
+// (soft hyphen, zero-width space and joiners, bidi marks and isolates, word joiner,
+// variation selectors, Hangul fillers, tags, BOM). Written inside a key, they break it for a
 // pattern while a person, or a model, still reads the key whole; removing them costs the
 // client one copy and paste. Detectors that match tokens scan the text without them and map
 // what they find back onto the original.
 import type { Span } from '../../types.js';
 
 /** The characters, as a character class (also for RE2). */
-export const INVISIBLE_CLASS = '[\\u00AD\\u034F\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]';
-const INVISIBLE = new RegExp(INVISIBLE_CLASS);
-const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
+export const INVISIBLE_CLASS =
+  '[\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u3164' +
+  '\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF0-\\uFFF8\\u{1BCA0}-\\u{1BCA3}\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E0FFF}]';
+const INVISIBLE = new RegExp(INVISIBLE_CLASS, 'u');
+const INVISIBLE_ALL = new RegExp(INVISIBLE_CLASS, 'gu');
 
 /** A text without its invisible characters, and where each of its units came from. */
 export interface Stripped {
@@ -30,7 +33,7 @@ export function stripInvisible(text: string, known?: boolean): Stripped | null {
   for (const m of text.matchAll(INVISIBLE_ALL)) {
     pieces.push(text.slice(last, m.index));
     for (let j = last; j < m.index; j++) map[k++] = j;
-    last = m.index + 1;
+    last = m.index + m[0].length; // two units for a tag character
   }
   pieces.push(text.slice(last));
   for (let j = last; j < text.length; j++) map[k++] = j;

@@ -60,10 +60,12 @@ const PASSWORD_VALUE = 'Xk9#mP2$vL8@qR4!';
 const spaced = (key: string, mark: string, every: number): string => key.replace(new RegExp(`(.{${every}})(?!$)`, 'g'), `$1${mark}`);
 const GH_ZERO_WIDTH = spaced(GH_CLASSIC, '\u200b', 4);
 const AWS_SOFT_HYPHENS = spaced(AWS_ID, '\u00ad', 1);
+const GH_TAGGED = spaced(spaced(GH_CLASSIC, '\ufe0f', 5), '\u{e0001}', 9);
 
 export const positive: readonly DetectorExample[] = [
   { text: `token: ${GH_ZERO_WIDTH} (zero-width spaces inside)`, matches: [GH_ZERO_WIDTH] },
   { text: `id ${AWS_SOFT_HYPHENS}\u200d, soft hyphens`, matches: [AWS_SOFT_HYPHENS] },
+  { text: `tags and selectors: ${GH_TAGGED}.`, matches: [GH_TAGGED] },
   {
     text: `[default]\naws_access_key_id = ${AWS_ID}\naws_secret_access_key = ${AWS_SECRET}\n`,
     matches: [AWS_ID, AWS_SECRET],
