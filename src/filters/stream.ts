@@ -26,7 +26,9 @@
 // The cap (maxHoldBack) bounds H for detectors that report `Infinity` or more than it.
 // A match longer than the cap can then slip out in part: its start may be released before
 // the match is recognisable, or, if it keeps growing, its label is sent and what follows
-// may no longer be recognised. Either way its finding carries an `error` saying so.
+// may no longer be recognised. Either way its finding carries an `error` saying so: when
+// the output is complete, each enforced rule scans all of it once and records any match
+// that passed the window in pieces it never recognised.
 //
 // Not done here: async (moderation) rules. They judge a whole text, so the caller runs them
 // on the complete output at the end (engine `evaluate`), and can then only record: the text
@@ -147,7 +149,9 @@ export class StreamFilter {
     }
     this.#ended = true;
     if (this.#rules.length === 0) return { release: '', blocked: false };
-    return this.#advance(true);
+    const step = this.#advance(true);
+    if (!step.blocked) this.#recordUnseen();
+    return step;
   }
 
   /** The findings so far, one per rule that matched or failed; offsets into text(). */
@@ -400,6 +404,41 @@ export class StreamFilter {
       }
     });
     this.#recorded = until;
+  }
+
+  /**
+   * A match longer than the cap can pass the window in pieces none of which it recognises:
+   * its text has gone out and nothing recorded it. Once the output is complete, each
+   * enforced rule scans all of it; a match that no recorded one overlaps is recorded, and
+   * its finding says that part of it may have been sent. (Output is scanned twice in all;
+   * a stream long enough for this to cost much is also long enough to need it.)
+   */
+  #recordUnseen(): void {
+    const text = this.text();
+    for (const state of this.#rules) {
+      if (state.role === 'record' || state.failure !== undefined) continue;
+      let spans: Span[];
+      try {
+        spans = state.scanner.scan(text);
+      } catch {
+        continue; // a scanner that throws only now: what the stream saw stands
+      }
+      // Both lists are in order and without overlaps: one pass over each.
+      const seen = [...state.locations].sort((a, b) => a.start - b.start);
+      const unseen: FindingLocation[] = [];
+      let j = 0;
+      for (const span of spans) {
+        if (!isNonEmpty(span)) continue;
+        while (j < seen.length && seen[j]!.end <= span.start) j++;
+        if (j < seen.length && seen[j]!.start < span.end) continue;
+        unseen.push({ ...locate(0, text, span, this.#hash), start: span.start, end: span.end });
+      }
+      if (unseen.length > 0) {
+        state.overlong = true;
+        state.locations.push(...unseen);
+        state.locations.sort((a, b) => a.start - b.start);
+      }
+    }
   }
 
   /** Drops window text that no rule's next rescan needs. */

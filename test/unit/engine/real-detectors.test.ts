@@ -45,11 +45,11 @@ function corpora(): Corpus[] {
 const CORPORA = corpora();
 const segment = (text: string): Segment => ({ path: [], kind: 'text', role: 'assistant', text });
 
-function stream(rules: readonly CompiledRule[], pieces: readonly string[], cap: number | undefined = 8192): { out: string; blocked: boolean; filter: StreamFilter } {
+function stream(rules: readonly CompiledRule[], pieces: readonly string[], cap: number | null = 8192): { out: string; blocked: boolean; filter: StreamFilter } {
   // A cap above the longest example (5,001 characters, a ReDoS probe for the regex
   // detector): a match running to the end of the text seen is held up to the cap, so
   // one that only a later character cancels (`(a+)+$` then `b`) never acts.
-  const filter = new StreamFilter(rules, { hash, ...(cap === undefined ? {} : { maxHoldBack: cap }) });
+  const filter = new StreamFilter(rules, { hash, ...(cap === null ? {} : { maxHoldBack: cap }) });
   let out = '';
   for (const piece of pieces) {
     const step = filter.push(piece);
@@ -116,11 +116,23 @@ describe('StreamFilter and keywords padded past their hold-back', () => {
       expect(scanner.kind === 'sync' && scanner.scan(text).length, 'found one-shot').toBe(1);
       for (const size of [1, 2, 7, 50]) {
         const pieces = text.match(new RegExp(`[^]{1,${size}}`, 'g'))!;
-        const { out, blocked } = stream([rule(scanner, { action: 'block', detector: 'keywords' })], pieces, undefined);
+        const { out, blocked } = stream([rule(scanner, { action: 'block', detector: 'keywords' })], pieces, null);
         expect(blocked, `size ${size}`).toBe(true);
         expect(out, `size ${size}`).toBe('Here is the plan: ');
       }
     }
+  });
+
+  it('records a term padded past the cap, which went out in pieces, with an error saying so', () => {
+    const text = `x b${'\u200b'.repeat(4100)}ad y`;
+    const bad = keywords.create(keywords.options.parse({ keywords: ['bad'] }));
+    const blocking = rule(bad, { action: 'block', detector: 'keywords' });
+    const { out, blocked, filter } = stream([blocking], text.match(/[^]{1,50}/g)!, null);
+    expect(blocked).toBe(false); // longer than any hold-back: it could not be stopped
+    expect(out).toBe(text);
+    const [finding] = filter.findings();
+    expect(finding).toMatchObject({ rule: blocking.id, count: 1, error: expect.stringContaining('longer than the hold-back') });
+    expect(finding!.locations[0]).toMatchObject({ start: 2, end: text.length - 2 });
   });
 
   it('redacts each whole, as a one-shot evaluation does', () => {
@@ -130,7 +142,7 @@ describe('StreamFilter and keywords padded past their hold-back', () => {
       const whole = evaluateSync([redacting], [segment(text)], 'output', { hash });
       for (const size of [1, 5, 64]) {
         const pieces = text.match(new RegExp(`[^]{1,${size}}`, 'g'))!;
-        expect(stream([redacting], pieces, undefined).out).toBe(applyRedactions(text, whole.redactions[0]!.spans));
+        expect(stream([redacting], pieces, null).out).toBe(applyRedactions(text, whole.redactions[0]!.spans));
       }
     }
   });
