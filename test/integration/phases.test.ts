@@ -76,6 +76,24 @@ describe('routes, actions and phases through the proxy (openai SDK)', () => {
     expect(JSON.stringify(rec)).not.toContain(MAIL);
   });
 
+  it('completions, streamed: redacted across chunk boundaries, or ended with content_filter before a secret', async () => {
+    for (const size of ['1', '4']) {
+      const stream = await h.client.completions.create(
+        { model: 'gpt-3.5-turbo-instruct', prompt: 'go', stream: true },
+        { headers: { 'x-standin-reply': `mail ${MAIL} then ${AWS_KEY} end`, 'x-standin-chunk-size': size } },
+      );
+      let text = '';
+      let finish: string | null = null;
+      for await (const c of stream) {
+        text += c.choices[0]?.text ?? '';
+        finish = c.choices[0]?.finish_reason ?? finish;
+      }
+      expect(text, `size ${size}`).toBe('mail [REDACTED:email] then ');
+      expect(finish).toBe('content_filter');
+    }
+    expect((await lastRecord()).decision).toBe('block');
+  });
+
   it('embeddings: input only, blocked or redacted before it goes upstream', async () => {
     await expect(h.client.embeddings.create({ model: 'text-embedding-3-small', input: ['fine', `key ${AWS_KEY}`] })).rejects.toMatchObject({
       status: 400,
