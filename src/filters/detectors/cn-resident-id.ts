@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
 import { isDigit, trailingRun } from './lib/pending.js';
+import { readingPastInvisible } from './lib/invisible.js';
 
 // GB 11643-1999 citizen identity number: 6-digit address code, 8-digit birth date,
 // 3-digit sequence, ISO 7064 MOD 11-2 check character (0-9 or X). The older 15-digit form
@@ -77,7 +78,7 @@ export const cnResidentId: Detector<CnResidentIdOptions> = {
   id: 'cn_resident_id',
   description: 'Chinese resident identity card numbers (18 characters, GB 11643 checksum, real birth date)',
   options,
-  create,
+  create: () => readingPastInvisible(create()),
   examples: {
     positive: [
       { text: '身份证号：11010519491231002X', matches: ['11010519491231002X'] },

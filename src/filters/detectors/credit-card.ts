@@ -3,6 +3,7 @@ import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
 import { pendingDigitRun } from './lib/pending.js';
 import { isAsciiAlnum } from './lib/word-chars.js';
+import { readingPastInvisible } from './lib/invisible.js';
 
 // Runs of at least 12 digits, in groups separated by one space or dash, not glued to letters
 // or digits: a maximal sequence of such groups, less its first group if a letter touches it
@@ -149,10 +150,11 @@ export const creditCard: Detector<CreditCardOptions> = {
   id: 'credit_card',
   description: 'Payment card numbers of the major networks (prefix and length checked, Luhn checksum)',
   options,
-  create,
+  create: () => readingPastInvisible(create()),
   examples: {
     positive: [
       { text: 'Visa 4111 1111 1111 1111 exp 12/27', matches: ['4111 1111 1111 1111'] },
+      { text: 'card 4111\u200b1111\u200b1111\u200b1111 (zero-width spaces)', matches: ['4111\u200b1111\u200b1111\u200b1111'] },
       { text: 'mc: 5555-5555-5555-4444; amex 3782 822463 10005', matches: ['5555-5555-5555-4444', '3782 822463 10005'] },
       { text: 'discover 6011111111111117, jcb 3530111333300000', matches: ['6011111111111117', '3530111333300000'] },
       { text: 'Mastercard 2-series 2223003122003222', matches: ['2223003122003222'] },

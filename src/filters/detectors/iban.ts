@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
+import { readingPastInvisible } from './lib/invisible.js';
 
 // Country code, two check digits, then the BBAN, printed in groups of four or not at all.
 // The candidate may run on into the next word; the country's IBAN length says where the
@@ -104,11 +105,12 @@ export const iban: Detector<IbanOptions> = {
   id: 'iban',
   description: 'International bank account numbers (country length and mod-97 checksum)',
   options,
-  create,
+  create: () => readingPastInvisible(create()),
   examples: {
     positive: [
       { text: 'Pay to DE89 3704 0044 0532 0130 00 by Friday.', matches: ['DE89 3704 0044 0532 0130 00'] },
       { text: 'IBAN: GB29NWBK60161331926819', matches: ['GB29NWBK60161331926819'] },
+      { text: 'IBAN GB29\u2060NWBK\u2060601613\u2060319268\u206019 (word joiners)', matches: ['GB29\u2060NWBK\u2060601613\u2060319268\u206019'] },
       { text: 'FR14 2004 1010 0505 0001 3M02 606 / NL91ABNA0417164300', matches: ['FR14 2004 1010 0505 0001 3M02 606', 'NL91ABNA0417164300'] },
       { text: 'Swiss account CH93 0076 2011 6238 5295 7 REF 42', matches: ['CH93 0076 2011 6238 5295 7'] },
       { text: 'lower case: es91 2100 0418 4502 0005 1332', matches: ['es91 2100 0418 4502 0005 1332'] },

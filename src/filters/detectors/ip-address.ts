@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { forEachMatch } from './lib/matches.js';
 import { firstIn, trailingRun } from './lib/pending.js';
+import { readingPastInvisible } from './lib/invisible.js';
 
 // Both patterns are bounded (at most 45 characters from any start), so linear (see
 // lib/matches.ts).
@@ -166,7 +167,7 @@ export const ipAddress: Detector<IpAddressOptions> = {
   id: 'ip_address',
   description: 'IPv4 and IPv6 addresses (including compressed and IPv4-embedded IPv6)',
   options,
-  create,
+  create: () => readingPastInvisible(create()),
   examples: {
     positive: [
       { text: 'Server at 192.168.1.20, gateway 10.0.0.1.', matches: ['192.168.1.20', '10.0.0.1'] },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { isIpv4Address } from './ip-address.js';
 import { firstIn, trailingRun } from './lib/pending.js';
+import { readingPastInvisible } from './lib/invisible.js';
 
 // libphonenumber-js judges phone numbers well (country plans, extensions, what may touch a
 // number) but reads the whole text in JavaScript: 250-450 ms for 4 MB, most of it on digits
@@ -664,7 +665,7 @@ export const phone: Detector<PhoneOptions> = {
   id: 'phone',
   description: 'Phone numbers valid for their country (libphonenumber), international or in the default country',
   options,
-  create,
+  create: (opts) => readingPastInvisible(create(opts)),
   examples: {
     positive: [
       { text: 'Call me at (415) 555-2671 tomorrow.', matches: ['(415) 555-2671'] },

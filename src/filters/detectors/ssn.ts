@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { pendingDigitRun } from './lib/pending.js';
 import { isAsciiAlnum } from './lib/word-chars.js';
+import { readingPastInvisible } from './lib/invisible.js';
 
 // A nine-digit number is everywhere (ids, amounts, ZIP+4 without the dash), so an SSN
 // needs the printed 3-2-4 shape with one consistent separator, or, written as nine bare
@@ -79,10 +80,11 @@ export const ssn: Detector<SsnOptions> = {
   id: 'ssn',
   description: 'US social security numbers (3-2-4 with dashes or spaces, or nine digits after an SSN label)',
   options,
-  create,
+  create: () => readingPastInvisible(create()),
   examples: {
     positive: [
       { text: 'My SSN is 536-22-1234.', matches: ['536-22-1234'] },
+      { text: 'SSN 536\u00ad-22-\u200b1234 (soft hyphen, zero-width space)', matches: ['536\u00ad-22-\u200b1234'] },
       { text: 'ssn 078 05 1121 on file', matches: ['078 05 1121'] },
       { text: 'Social Security Number: 219099998', matches: ['219099998'] },
       { text: 'SSN#123456780 and ss# 234567891', matches: ['123456780', '234567891'] },

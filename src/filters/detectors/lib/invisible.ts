@@ -4,7 +4,8 @@
 // pattern while a person, or a model, still reads the key whole; removing them costs the
 // client one copy and paste. Detectors that match tokens scan the text without them and map
 // what they find back onto the original.
-import type { Span } from '../../types.js';
+import type { Span, SyncScanner } from '../../types.js';
+import { sharedPerRun } from './per-run.js';
 
 /** The characters, as a character class (also for RE2). */
 export const INVISIBLE_CLASS =
@@ -61,4 +62,37 @@ export function strippedOffset(stripped: Stripped, from: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** stripInvisible, once per text for all the rules of a run that read past invisible characters. */
+const strippedOf = sharedPerRun((text: string): Stripped | null => stripInvisible(text));
+
+/**
+ * The scanner reading the text without its invisible characters (when it has any): what it
+ * finds maps back onto the original, invisible characters inside a match included. For
+ * detectors of tokens (addresses, numbers) that such characters would otherwise split.
+ * In a stream, a match that invisible characters make longer than the detector's bound is
+ * recorded once the output is complete (stream.ts), as any match that outgrew it.
+ */
+export function readingPastInvisible(scanner: SyncScanner): SyncScanner {
+  const { pendingFrom } = scanner;
+  return {
+    kind: 'sync',
+    maxMatchLength: scanner.maxMatchLength,
+    ...(scanner.pendingReach !== undefined ? { pendingReach: scanner.pendingReach } : {}),
+    scan(text: string): Span[] {
+      const bare = strippedOf(text);
+      if (bare === null) return scanner.scan(text);
+      return scanner.scan(bare.text).map((span) => originalSpan(bare, span));
+    },
+    ...(pendingFrom === undefined
+      ? {}
+      : {
+          pendingFrom(text: string, from: number): number {
+            const bare = strippedOf(text);
+            if (bare === null) return pendingFrom.call(scanner, text, from);
+            return originalOffset(bare, pendingFrom.call(scanner, bare.text, strippedOffset(bare, from)));
+          },
+        }),
+  };
 }
