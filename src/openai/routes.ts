@@ -11,10 +11,55 @@ const BY_PATH: Readonly<Record<string, FilteredRoute>> = {
   '/embeddings': 'embeddings',
 };
 
-/** `path` is the part after `/v1`, without the query. */
+/**
+ * `path` is the part after `/v1`, without the query. It is read the way a gateway may read
+ * it, so that no spelling of a filtered route reaches the gateway unfiltered: the sidecar
+ * forwards `/v1//chat/completions` as `/v1/chat/completions`, and servers commonly decode
+ * escapes, resolve `.` and `..`, drop `;parameters` and ignore case and trailing slashes.
+ */
 export function classifyRoute(method: string, path: string): FilteredRoute | null {
   if (method !== 'POST') return null;
-  return BY_PATH[path.endsWith('/') ? path.slice(0, -1) : path] ?? null;
+  const exact = BY_PATH[path];
+  if (exact !== undefined) return exact;
+  return BY_PATH[canonicalPath(path)] ?? null;
+}
+
+/** The path as the most lenient server would route it (see classifyRoute). */
+export function canonicalPath(path: string): string {
+  const segments: string[] = [];
+  for (const segment of lenientSegments(path)) {
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
+}
+
+/**
+ * Whether the path has a `..` segment, however written (`%2e%2e`, `..;x`): a server that
+ * resolves it could route the call anywhere, beside the routes the sidecar filters, so
+ * such a path is refused rather than forwarded.
+ */
+export function hasDotDot(path: string): boolean {
+  return path.includes('.') || path.includes('%') ? lenientSegments(path).includes('..') : false;
+}
+
+/** The path's segments, decoded, without `;parameters`, lower-case, empty and `.` ones dropped. */
+function lenientSegments(path: string): string[] {
+  let decoded = path;
+  // Twice: a gateway behind another proxy may decode once more (%252F).
+  for (let round = 0; round < 2 && decoded.includes('%'); round++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      break;
+    }
+  }
+  const segments: string[] = [];
+  for (const raw of decoded.replace(/\\/g, '/').split('/')) {
+    const segment = raw.split(';')[0]!.trim().toLowerCase();
+    if (segment !== '' && segment !== '.') segments.push(segment);
+  }
+  return segments;
 }
 
 /** Routes whose responses carry generated text that output filters judge. */

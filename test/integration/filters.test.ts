@@ -2,6 +2,7 @@
 // the bundled default policy: input block / redact, output redact / withhold, streams
 // split at awkward places, evasions, and the policy API.
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
@@ -40,6 +41,29 @@ describe('filters through the proxy (bundled default policy)', () => {
     expect(rec.prompt.toLowerCase()).not.toContain('nightingale');
     expect(rec.findings[0]).toMatchObject({ rule: 'banned-terms', detector: 'keywords', phase: 'input', action: 'block', count: 1 });
     expect(JSON.stringify(rec.findings).toLowerCase()).not.toContain('nightingale');
+  });
+
+  it('filters every spelling of a filtered path the gateway may route the same way', async () => {
+    // node:http sends the path as written (fetch would resolve dot segments first).
+    const post = (path: string) =>
+      new Promise<[string, number, string]>((resolve, reject) => {
+        const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `key ${AWS_KEY}` }] });
+        const req = http.request(`${h.proxyUrl}/`, { method: 'POST', path, headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' } }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d));
+          res.on('end', () => resolve([path, res.statusCode ?? 0, (JSON.parse(text) as { error: { code: string } }).error.code]));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const before = h.standin.requests.length;
+    for (const path of ['/v1//chat/completions', '/v1/chat//completions/', '/v1/Chat/Completions', '/v1/chat%2Fcompletions', '/v1/chat/completions;x=1', '/v1/./chat/completions']) {
+      expect(await post(path)).toEqual([path, 400, 'content_filter']);
+    }
+    for (const path of ['/v1/../v1/chat/completions', '/v1/chat/%2e%2e/chat/completions']) {
+      expect(await post(path)).toEqual([path, 400, 'invalid_request']);
+    }
+    expect(h.standin.requests.length).toBe(before);
   });
 
   it('defeats the usual spelling evasions', async () => {

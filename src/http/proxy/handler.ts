@@ -15,7 +15,7 @@ import type { Request } from 'express';
 import type { AppContext } from '../../context.js';
 import { SidecarError } from '../../errors.js';
 import type { CompiledRule } from '../../filters/types.js';
-import { classifyRoute, hasOutput } from '../../openai/routes.js';
+import { classifyRoute, hasDotDot, hasOutput } from '../../openai/routes.js';
 import { connectionTokens, HOP_BY_HOP } from '../headers.js';
 import { sendError } from '../errors.js';
 import { hasBody, readBody } from './body.js';
@@ -100,6 +100,10 @@ export function createProxyHandler(ctx: AppContext) {
       void record(ctx, call, res);
     });
 
+    if (hasDotDot(call.path)) {
+      fail(res, call, new SidecarError('invalid_request', 'The path has a ".." segment; such a path is not forwarded.'));
+      return;
+    }
     const unavailable = ctx.policies.unavailable();
     if (unavailable.length > 0 && classifyRoute(call.method, call.path) !== null) {
       // A policy file was refused at start and none of its versions is active: serving a
