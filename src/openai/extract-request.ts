@@ -191,6 +191,20 @@ export function renderSegments(segments: readonly Pick<Segment, 'text' | 'role' 
   return segments.map((s) => (s.role ? `[${s.role}${s.kind === 'text' || s.kind === 'input' ? '' : ` ${s.kind}`}] ${s.text}` : s.text)).join('\n\n');
 }
 
+/** An output format without its schema: type, name and strictness only. */
+function schemaSummary(holder: Record<string, unknown>, key: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...holder };
+  const inner = holder[key];
+  if (isObject(inner)) {
+    const kept: Record<string, unknown> = {};
+    for (const k of ['type', 'name', 'strict']) if (typeof inner[k] === 'string' || typeof inner[k] === 'boolean') kept[k] = inner[k];
+    out[key] = kept;
+  } else if (inner !== undefined && key !== 'format') {
+    delete out[key];
+  }
+  return out;
+}
+
 const PARAM_KEYS = [
   'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'n', 'stop',
   'presence_penalty', 'frequency_penalty', 'seed', 'logprobs', 'top_logprobs', 'response_format',
@@ -198,10 +212,25 @@ const PARAM_KEYS = [
   'dimensions', 'encoding_format', 'store', 'truncation', 'text', 'modalities', 'verbosity',
 ] as const;
 
-/** The request parameters worth keeping (not the prompt). Tools are summarised by name. */
+/**
+ * The request parameters worth keeping (not the prompt). Tools are summarised by name;
+ * parameters that carry free text are kept without it, since the storage rule governs
+ * text and a record must not hold what a filter blocked or redacted: output schemas by
+ * type and name, stop sequences by count. (`user` is replaced by a keyed hash where the
+ * record is made: handler.ts.)
+ */
 export function requestParams(body: Record<string, unknown>): Record<string, unknown> | null {
   const params: Record<string, unknown> = {};
   for (const key of PARAM_KEYS) if (body[key] !== undefined) params[key] = body[key];
+  if (params.stop !== undefined) {
+    const n = Array.isArray(params.stop) ? params.stop.length : 1;
+    params.stop = n === 1 ? '1 stop sequence' : `${n} stop sequences`;
+  }
+  if (isObject(params.response_format)) params.response_format = schemaSummary(params.response_format, 'json_schema');
+  if (isObject(params.text)) {
+    const { format, ...rest } = params.text;
+    params.text = isObject(format) ? { ...rest, format: schemaSummary({ format }, 'format').format } : rest;
+  }
   if (Array.isArray(body.tools)) {
     params.tools = body.tools.map((t) =>
       isObject(t) ? (isObject(t.function) ? t.function.name : (t.name ?? t.type)) : null,

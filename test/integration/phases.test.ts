@@ -190,6 +190,14 @@ describe('routes, actions and phases through the proxy (openai SDK)', () => {
     expect(JSON.stringify(rec.findings)).not.toContain(MAIL);
   });
 
+  it('keeps no free text in the recorded parameters: the end user as a keyed hash, stop sequences counted', async () => {
+    await h.client.chat.completions.create({ model: 'gpt-4o-mini', user: MAIL, stop: ['project nightingale'], messages: [{ role: 'user', content: 'hi' }] });
+    const rec = await lastRecord();
+    expect(rec.params).toMatchObject({ stop: '1 stop sequence', user_hash: expect.stringMatching(/^[0-9a-f]{8,}$/) });
+    expect(JSON.stringify(rec)).not.toContain(MAIL);
+    expect(JSON.stringify(rec)).not.toContain('nightingale');
+  });
+
   it('keeps the prompt and response as the storage rule says: full, redacted, none', async () => {
     const ask = (model: string) =>
       h.client.chat.completions.create({ model, messages: [{ role: 'user', content: `mail ${MAIL}` }] }, { headers: { 'x-standin-reply': `ok ${MAIL}` } });

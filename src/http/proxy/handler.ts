@@ -328,7 +328,9 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
   const { policy, judgement } = await scanRequest(scanner, route, body, (head) => {
     call.model = head.model;
     call.stream = head.stream;
-    call.params = head.params;
+    // The end user's id is often an e-mail address: the record keeps a keyed hash of it,
+    // enough to tell one user's calls from another's.
+    call.params = head.params && typeof head.params.user === 'string' ? userHashed(head.params, ctx.hashMatch) : head.params;
     call.expectsOutput = hasOutput(route);
     call.policy = ctx.policies.forCall(call);
     return call.policy;
@@ -427,4 +429,9 @@ async function writeRecord(ctx: AppContext, call: Call, res: ServerResponse, com
   } catch (err) {
     ctx.logger.error({ err, requestId: call.id }, 'could not build the audit record');
   }
+}
+
+function userHashed(params: Record<string, unknown>, hash: (text: string) => string): Record<string, unknown> {
+  const { user, ...rest } = params;
+  return { ...rest, user_hash: hash(String(user)) };
 }

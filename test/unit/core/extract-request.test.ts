@@ -97,4 +97,18 @@ describe('extractRequest', () => {
     });
     expect(requestParams({ model: 'm' })).toBeNull();
   });
+
+  it('keeps parameters that carry free text without it: output schemas by type and name, stop sequences by count', () => {
+    const params = requestParams({
+      model: 'm',
+      stop: ['project nightingale', 'x'],
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true, description: 'mail jane@x.io', schema: { description: 'secret' } } },
+      text: { verbosity: 'low', format: { type: 'json_schema', name: 'a', schema: { description: 'secret' } } },
+    });
+    expect(params).toEqual({
+      stop: '2 stop sequences',
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true } },
+      text: { verbosity: 'low', format: { type: 'json_schema', name: 'a' } },
+    });
+  });
 });
