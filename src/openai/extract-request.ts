@@ -162,6 +162,12 @@ function responses(c: Collector, body: Record<string, unknown>): void {
             if (isObject(part) && typeof part.text === 'string') c.text(['input', i, 'summary', j, 'text'], 'input', 'assistant', part.text);
           });
         }
+        if (Array.isArray(item.content)) {
+          item.content.forEach((part, j) => {
+            if (isObject(part) && typeof part.text === 'string') c.text(['input', i, 'content', j, 'text'], 'input', 'assistant', part.text);
+            else if (part !== null && part !== undefined) c.unscanned.add(`reasoning:${isObject(part) ? String(part.type ?? 'part') : typeof part}`);
+          });
+        }
         if (item.encrypted_content !== undefined && item.encrypted_content !== null) c.unscanned.add('reasoning.encrypted_content');
         return;
       default:

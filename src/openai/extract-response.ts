@@ -19,6 +19,10 @@ export function extractResponse(route: FilteredRoute, body: unknown): Segment[] 
       const m = choice.message;
       push(out, ['choices', i, 'message', 'content'], 'text', m.content);
       push(out, ['choices', i, 'message', 'refusal'], 'text', m.refusal);
+      // Reasoning some OpenAI-compatible gateways return beside the content, and the
+      // transcript of an audio reply.
+      push(out, ['choices', i, 'message', 'reasoning_content'], 'text', m.reasoning_content);
+      if (isObject(m.audio)) push(out, ['choices', i, 'message', 'audio', 'transcript'], 'text', m.audio.transcript);
       if (Array.isArray(m.tool_calls)) {
         m.tool_calls.forEach((call, k) => {
           if (isObject(call) && isObject(call.function)) {
@@ -48,10 +52,22 @@ export function extractResponse(route: FilteredRoute, body: unknown): Segment[] 
         push(out, ['output', i, 'arguments'], 'tool_arguments', item.arguments);
       } else if (item.type === 'custom_tool_call') {
         push(out, ['output', i, 'input'], 'tool_arguments', item.input);
-      } else if (item.type === 'reasoning' && Array.isArray(item.summary)) {
-        item.summary.forEach((part, j) => {
-          if (isObject(part)) push(out, ['output', i, 'summary', j, 'text'], 'text', part.text);
-        });
+      } else if (item.type === 'reasoning') {
+        if (Array.isArray(item.summary)) {
+          item.summary.forEach((part, j) => {
+            if (isObject(part)) push(out, ['output', i, 'summary', j, 'text'], 'text', part.text);
+          });
+        }
+        if (Array.isArray(item.content)) {
+          item.content.forEach((part, j) => {
+            if (isObject(part)) push(out, ['output', i, 'content', j, 'text'], 'text', part.text);
+          });
+        }
+      } else if (item.type === 'code_interpreter_call') {
+        push(out, ['output', i, 'code'], 'tool_arguments', item.code);
+      } else if (item.type === 'mcp_call') {
+        push(out, ['output', i, 'arguments'], 'tool_arguments', item.arguments);
+        push(out, ['output', i, 'output'], 'tool_result', item.output);
       }
     });
   }
@@ -98,6 +114,8 @@ export function withholdChoice(route: FilteredRoute, body: Record<string, unknow
     if (Array.isArray(item.summary)) item.summary = [];
     if ('arguments' in item) item.arguments = '';
     if (item.type === 'custom_tool_call' && 'input' in item) item.input = '';
+    if (typeof item.code === 'string') item.code = '';
+    if (typeof item.output === 'string') item.output = '';
     item.status = 'incomplete';
     body.status = 'incomplete';
     body.incomplete_details = { reason: 'content_filter' };
@@ -111,6 +129,8 @@ export function withholdChoice(route: FilteredRoute, body: Record<string, unknow
   } else if (isObject(choice.message)) {
     choice.message.content = null;
     if (typeof choice.message.refusal === 'string') choice.message.refusal = null;
+    delete choice.message.reasoning_content;
+    delete choice.message.audio;
     delete choice.message.tool_calls;
     delete choice.message.function_call;
   }

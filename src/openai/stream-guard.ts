@@ -23,6 +23,9 @@ const DONE_FIELD: Readonly<Record<string, string>> = {
   'response.function_call_arguments.done': 'arguments',
   'response.custom_tool_call_input.done': 'input',
   'response.reasoning_summary_text.done': 'text',
+  'response.reasoning_text.done': 'text',
+  'response.code_interpreter_call_code.done': 'code',
+  'response.mcp_call_arguments.done': 'arguments',
 };
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -205,13 +208,17 @@ export class StreamGuard {
         return 'blocked';
       }
     }
-    if (delta && typeof delta.refusal === 'string') {
-      // A refusal is generated text too (newer chat models stream it beside content).
-      const p = this.#piece(`c${index}r`, 'text');
-      const text = delta.refusal;
+    // Generated text beside the content: a refusal, reasoning some OpenAI-compatible
+    // gateways stream, the transcript of an audio reply.
+    for (const field of DELTA_TEXT_FIELDS) {
+      const holder = field === 'audio.transcript' ? (delta && isObject(delta.audio) ? delta.audio : null) : delta;
+      const key = field === 'audio.transcript' ? 'transcript' : field;
+      if (!holder || typeof holder[key] !== 'string') continue;
+      const p = this.#piece(`c${index}x:${field}`, 'text');
+      const text = holder[key] as string;
       const release = this.#push(p, text);
       if (release !== text) {
-        delta.refusal = release ?? '';
+        holder[key] = release ?? '';
         changed = true;
       }
       if (p.blocked) {
@@ -271,7 +278,7 @@ export class StreamGuard {
   #choiceHolding(index: number): boolean {
     const prefix = `c${index}`;
     for (const [key, p] of this.#pieces) {
-      if (!key.startsWith(prefix) || !/^(|r|f|t\d+)$/.test(key.slice(prefix.length))) continue;
+      if (!key.startsWith(prefix) || !/^(|f|t\d+|x:.*)$/.test(key.slice(prefix.length))) continue;
       if (p.blocked || p.filter?.holding) return true;
     }
     return false;
@@ -279,17 +286,17 @@ export class StreamGuard {
 
   /** Ends every piece of choice `index`: what each still held, and whether one was blocked. */
   #endChoice(index: number): Tails & { blocked: boolean } {
-    const out: Tails & { blocked: boolean } = { text: '', refusal: '', functionArgs: '', calls: new Map(), blocked: false };
+    const out: Tails & { blocked: boolean } = { text: '', fields: new Map(), functionArgs: '', calls: new Map(), blocked: false };
     const prefix = `c${index}`;
     for (const [key, p] of this.#pieces) {
       if (!key.startsWith(prefix)) continue;
       const part = key.slice(prefix.length);
-      if (part !== '' && part !== 'r' && part !== 'f' && !/^t\d+$/.test(part)) continue; // another choice (c1 vs c12)
+      if (part !== '' && part !== 'f' && !/^t\d+$/.test(part) && !part.startsWith('x:')) continue; // another choice (c1 vs c12)
       const rest = this.#end(p);
       if (p.blocked) out.blocked = true;
       if (rest === '') continue;
       if (part === '') out.text += rest;
-      else if (part === 'r') out.refusal += rest;
+      else if (part.startsWith('x:')) out.fields.set(part.slice(2), rest);
       else if (part === 'f') out.functionArgs += rest;
       else out.calls.set(Number(part.slice(1)), rest);
     }
@@ -303,6 +310,7 @@ export class StreamGuard {
     if (isObject(choice.delta)) {
       delete choice.delta.tool_calls;
       delete choice.delta.function_call;
+      delete choice.delta.audio;
     }
   }
 
@@ -358,7 +366,10 @@ export class StreamGuard {
       case 'response.refusal.delta':
       case 'response.function_call_arguments.delta':
       case 'response.custom_tool_call_input.delta':
-      case 'response.reasoning_summary_text.delta': {
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+      case 'response.code_interpreter_call_code.delta':
+      case 'response.mcp_call_arguments.delta': {
         if (typeof obj.delta !== 'string') return ev.raw;
         const p = this.#responsesPiece(obj, type);
         const release = this.#push(p, obj.delta);
@@ -375,7 +386,10 @@ export class StreamGuard {
       case 'response.refusal.done':
       case 'response.function_call_arguments.done':
       case 'response.custom_tool_call_input.done':
-      case 'response.reasoning_summary_text.done': {
+      case 'response.reasoning_summary_text.done':
+      case 'response.reasoning_text.done':
+      case 'response.code_interpreter_call_code.done':
+      case 'response.mcp_call_arguments.done': {
         const p = this.#responsesPiece(obj, type);
         const rest = this.#end(p);
         if (p.blocked) return this.#responsesBlock(ev, obj, rest);
@@ -393,7 +407,14 @@ export class StreamGuard {
       default:
         // Events that repeat the full text (content_part.done, output_item.done, completed)
         // carry what was actually sent, so no filtered text returns through them.
-        if (this.#pieces.size > 0 && this.#rewriteFullTexts(obj)) return formatEvent(ev.event, JSON.stringify(obj));
+        {
+          const rewritten = this.#o.rules.length > 0 ? this.#rewriteFullTexts(obj) : false;
+          if (rewritten === 'blocked') {
+            this.blocked = true;
+            return this.#responsesBlock(ev, { type: 'response.output_text.done' }, '');
+          }
+          if (rewritten) return formatEvent(ev.event, JSON.stringify(obj));
+        }
         return ev.raw;
     }
   }
@@ -403,6 +424,9 @@ export class StreamGuard {
     const c = typeof obj.content_index === 'number' ? obj.content_index : 0;
     if (type.startsWith('response.function_call_arguments')) return this.#piece(`o${o}a`, 'tool_arguments');
     if (type.startsWith('response.custom_tool_call_input')) return this.#piece(`o${o}i`, 'tool_arguments');
+    if (type.startsWith('response.reasoning_text')) return this.#piece(`o${o}q${c}`, 'text');
+    if (type.startsWith('response.code_interpreter_call_code')) return this.#piece(`o${o}k`, 'tool_arguments');
+    if (type.startsWith('response.mcp_call_arguments')) return this.#piece(`o${o}a`, 'tool_arguments');
     if (type.startsWith('response.reasoning_summary_text')) {
       return this.#piece(`o${o}s${typeof obj.summary_index === 'number' ? obj.summary_index : 0}`, 'text');
     }
@@ -423,65 +447,60 @@ export class StreamGuard {
     return out + formatEvent(ev.event === null ? null : 'response.incomplete', JSON.stringify(incomplete));
   }
 
-  /** Rewrites texts inside part/item/response objects to what was sent. */
-  #rewriteFullTexts(obj: Json): boolean {
+  /**
+   * Rewrites the texts that events repeat whole (content_part.done, output_item.done,
+   * response.completed) to what was sent. A text no delta brought (a stream that sends
+   * only whole items) is judged here as a whole: redacted, or the stream ends blocked.
+   * Returns whether the event changed, or 'blocked'.
+   */
+  #rewriteFullTexts(obj: Json): boolean | 'blocked' {
     let changed = false;
+    let blocked = false;
+    /** Sets holder[key] (a text of piece `key`) to what was sent for it. */
+    const fix = (holder: Json, field: string, key: string, kind: Segment['kind']): void => {
+      const text = holder[field];
+      if (typeof text !== 'string' || text === '') return;
+      let p = this.#pieces.get(key);
+      if (!p) {
+        p = this.#piece(key, kind);
+        const release = this.#push(p, text) ?? '';
+        const rest = p.blocked ? '' : this.#end(p);
+        if (p.blocked) blocked = true;
+        p.sent = release + rest;
+      }
+      if (text !== p.sent) {
+        holder[field] = p.sent;
+        if (Array.isArray(holder.logprobs)) holder.logprobs = [];
+        changed = true;
+      }
+    };
     const fixItem = (item: unknown, o: number) => {
       if (!isObject(item)) return;
+      const reasoning = item.type === 'reasoning';
       if (Array.isArray(item.content)) {
         item.content.forEach((part, c) => {
           if (!isObject(part)) return;
-          const p = this.#pieces.get(`o${o}:${c}`);
-          if (!p) return;
-          if (typeof part.text === 'string' && part.text !== p.sent) {
-            part.text = p.sent;
-            if (Array.isArray(part.logprobs)) part.logprobs = [];
-            changed = true;
-          }
-          if (typeof part.refusal === 'string' && part.refusal !== p.sent) {
-            part.refusal = p.sent;
-            changed = true;
-          }
+          const key = reasoning ? `o${o}q${c}` : `o${o}:${c}`;
+          fix(part, 'text', key, 'text');
+          fix(part, 'refusal', key, 'text');
         });
-      }
-      const a = this.#pieces.get(`o${o}a`);
-      if (a && typeof item.arguments === 'string' && item.arguments !== a.sent) {
-        item.arguments = a.sent;
-        changed = true;
-      }
-      const i = this.#pieces.get(`o${o}i`);
-      if (i && typeof item.input === 'string' && item.input !== i.sent) {
-        item.input = i.sent;
-        changed = true;
       }
       if (Array.isArray(item.summary)) {
         item.summary.forEach((part, k) => {
-          const s = this.#pieces.get(`o${o}s${k}`);
-          if (s && isObject(part) && typeof part.text === 'string' && part.text !== s.sent) {
-            part.text = s.sent;
-            changed = true;
-          }
+          if (isObject(part)) fix(part, 'text', `o${o}s${k}`, 'text');
         });
       }
+      fix(item, 'arguments', `o${o}a`, 'tool_arguments');
+      fix(item, 'input', `o${o}i`, 'tool_arguments');
+      fix(item, 'code', `o${o}k`, 'tool_arguments');
+      if (item.type === 'mcp_call') fix(item, 'output', `o${o}m`, 'tool_result');
     };
     const o = typeof obj.output_index === 'number' ? obj.output_index : 0;
-    if (isObject(obj.part) && typeof obj.summary_index === 'number') {
-      const p = this.#pieces.get(`o${o}s${obj.summary_index}`);
-      if (p && typeof obj.part.text === 'string' && obj.part.text !== p.sent) {
-        obj.part.text = p.sent;
-        changed = true;
-      }
-    }
-    if (isObject(obj.part) && typeof obj.content_index === 'number') {
-      const p = this.#pieces.get(`o${o}:${obj.content_index}`);
-      if (p && typeof obj.part.text === 'string' && obj.part.text !== p.sent) {
-        obj.part.text = p.sent;
-        changed = true;
-      }
-    }
+    if (isObject(obj.part) && typeof obj.summary_index === 'number') fix(obj.part, 'text', `o${o}s${obj.summary_index}`, 'text');
+    else if (isObject(obj.part) && typeof obj.content_index === 'number') fix(obj.part, 'text', `o${o}:${obj.content_index}`, 'text');
     if (isObject(obj.item)) fixItem(obj.item, o);
     if (isObject(obj.response) && Array.isArray(obj.response.output)) obj.response.output.forEach(fixItem);
-    return changed;
+    return blocked ? 'blocked' : changed;
   }
 
   /**
@@ -495,9 +514,13 @@ export class StreamGuard {
 }
 
 /** What a chat choice's pieces still held when it ended, besides its content. */
+/** Text fields of a chat delta besides the content (`audio.transcript` is nested). */
+const DELTA_TEXT_FIELDS = ['refusal', 'reasoning_content', 'audio.transcript'] as const;
+
 interface Tails {
   text: string;
-  refusal: string;
+  /** A DELTA_TEXT_FIELDS name -> what its piece still held. */
+  fields: Map<string, string>;
   /** Of the legacy `function_call`. */
   functionArgs: string;
   /** Tool call index -> the end of its arguments. */
@@ -505,7 +528,7 @@ interface Tails {
 }
 
 function hasTails(t: Tails): boolean {
-  return t.refusal !== '' || t.functionArgs !== '' || t.calls.size > 0;
+  return t.fields.size > 0 || t.functionArgs !== '' || t.calls.size > 0;
 }
 
 /**
@@ -514,7 +537,11 @@ function hasTails(t: Tails): boolean {
  * none), so the client's accumulated arguments are whole.
  */
 function addTails(delta: Json, t: Tails): void {
-  if (t.refusal !== '') delta.refusal = (typeof delta.refusal === 'string' ? delta.refusal : '') + t.refusal;
+  for (const [field, tail] of t.fields) {
+    const holder: Json = field === 'audio.transcript' ? (isObject(delta.audio) ? delta.audio : (delta.audio = {})) : delta;
+    const key = field === 'audio.transcript' ? 'transcript' : field;
+    holder[key] = (typeof holder[key] === 'string' ? holder[key] : '') + tail;
+  }
   if (t.functionArgs !== '') {
     const fc: Json = isObject(delta.function_call) ? delta.function_call : (delta.function_call = {});
     fc.arguments = (typeof fc.arguments === 'string' ? fc.arguments : '') + t.functionArgs;

@@ -79,6 +79,21 @@ describe('StreamGuard on chat streams', () => {
     }
   });
 
+  it('filters streamed reasoning_content and audio transcripts like content', async () => {
+    for (const size of [1, 4]) {
+      const text = 'thinking of jane.doe@example.com now';
+      const deltas = [...pieces(text, size).map((p) => ({ reasoning_content: p })), ...pieces(text, size).map((p) => ({ audio: { transcript: p } }))];
+      const { chunks } = await run(events(deltas, 'stop'));
+      let reasoning = '';
+      let transcript = '';
+      for (const c of chunks) {
+        reasoning += c.choices[0]?.delta?.reasoning_content ?? '';
+        transcript += c.choices[0]?.delta?.audio?.transcript ?? '';
+      }
+      expect([reasoning, transcript], `size ${size}`).toEqual(['thinking of [REDACTED:email] now', 'thinking of [REDACTED:email] now']);
+    }
+  });
+
   it('blocks a banned term in a refusal or a tool call before any part of it is sent', async () => {
     for (const field of ['refusal', 'tool']) {
       const text = field === 'tool' ? '{"note":"about project nightingale soon"}' : 'No: project nightingale is secret.';
@@ -138,5 +153,48 @@ describe('StreamGuard on Responses streams', () => {
     expect(sent).not.toMatch(/nightin/);
     expect(sent).toContain('response.incomplete');
     expect(g.blocked).toBe(true);
+  });
+});
+
+describe('StreamGuard on Responses streams without deltas', () => {
+  async function responses(events: Record<string, unknown>[]): Promise<{ sent: string; guard: StreamGuard }> {
+    const p = await compilePolicy(POLICY, { fileName: 't.yaml', env: {} });
+    const g = new StreamGuard({ route: 'responses', rules: p.rules, hash: (m) => `h${m.length}`, stripUsageChunk: false });
+    let sent = '';
+    for (const e of events) sent += g.onEvent(parseEvent(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+    return { sent: sent + g.finish(), guard: g };
+  }
+  const message = (text: string) => ({ type: 'message', content: [{ type: 'output_text', text }] });
+
+  it('judges whole items: redacts them, or ends the stream before a blocked one', async () => {
+    const ok = await responses([
+      { type: 'response.output_item.done', output_index: 0, item: message('mail jane.doe@example.com') },
+      { type: 'response.completed', response: { output: [message('mail jane.doe@example.com')] } },
+    ]);
+    expect(ok.sent).not.toContain('jane.doe');
+    expect(ok.sent.match(/\[REDACTED:email\]/g)).toHaveLength(2);
+    expect(ok.guard.output().segments.map((s) => s.text)).toEqual(['mail jane.doe@example.com']);
+    const bad = await responses([
+      { type: 'response.output_item.done', output_index: 0, item: message('all about project nightingale') },
+      { type: 'response.completed', response: { output: [message('all about project nightingale')] } },
+    ]);
+    expect(bad.sent).not.toMatch(/nightingale/);
+    expect(bad.sent).toContain('response.incomplete');
+    expect(bad.guard.blocked).toBe(true);
+  });
+
+  it('filters reasoning text, code interpreter code and MCP arguments deltas', async () => {
+    for (const [type, done, field] of [
+      ['response.reasoning_text.delta', 'response.reasoning_text.done', 'text'],
+      ['response.code_interpreter_call_code.delta', 'response.code_interpreter_call_code.done', 'code'],
+      ['response.mcp_call_arguments.delta', 'response.mcp_call_arguments.done', 'arguments'],
+    ] as const) {
+      const text = 'send to jane.doe@example.com';
+      const { sent } = await responses([
+        ...pieces(text, 3).map((delta) => ({ type, output_index: 0, content_index: 0, delta })),
+        { type: done, output_index: 0, content_index: 0, [field]: text },
+      ]);
+      expect(sent, type).not.toContain('jane.doe');
+    }
   });
 });
