@@ -2,7 +2,7 @@
 // turns their findings into a decision and the redactions to apply. Pure: no I/O of its own
 // beyond what async scanners (moderation) do, and what a RuleSharer given to it does (run
 // some of the rules on another thread).
-import { runAsyncCheck, runSyncCheck } from './checks.js';
+import { locate, matchFinding, runAsyncCheck, runSyncCheck } from './checks.js';
 import type { CheckTiming, HashFn, SyncCheck } from './checks.js';
 import { blockingRules, decide } from './decision.js';
 import { mergeSpans, redactionLabel } from './redact.js';
@@ -57,6 +57,27 @@ export interface RuleSharer {
    * check for, so a failed helper costs time, never a rule.
    */
   run(order: readonly number[], texts: readonly string[], phase: Phase, claim: Int32Array): Promise<ReadonlyMap<number, SyncCheck>>;
+}
+
+/** The most text on each side of a seam between two parts that a seam check reads. */
+const SEAM_REACH = 4096;
+
+/**
+ * Whether two segments are consecutive text parts of one message's content
+ * (`messages.3.content.0.text`, `messages.3.content.1.text`), which the model reads as
+ * one text. Separate messages, prompts and embedding inputs are not.
+ */
+function partsOfOneText(a: Segment['path'], b: Segment['path']): boolean {
+  if (a.length !== b.length || a.length < 3) return false;
+  let at = -1;
+  for (let k = 0; k < a.length; k++) {
+    if (a[k] === b[k]) continue;
+    if (at >= 0) return false;
+    at = k;
+  }
+  const x = a[at];
+  const y = b[at];
+  return at > 0 && a[at - 1] === 'content' && typeof x === 'number' && typeof y === 'number' && y === x + 1;
 }
 
 /** Segments are joined with this before an async (whole-text) check. */
@@ -129,6 +150,7 @@ export function evaluateSync(
     }
     collector.runSync(index, rule, rule.scanner, segments, phase, hash);
   }
+  collector.addSeams(rules, segments, phase, hash);
   return collector.finish(performance.now() - started);
 }
 
@@ -160,6 +182,7 @@ async function evaluateWithAsync(
       }
     });
   }
+  collector.addSeams(rules, segments, phase, hash);
   // runAsyncCheck never rejects: failures are findings.
   await Promise.all(pending);
   return collector.finish(performance.now() - started);
@@ -291,6 +314,53 @@ class Collector {
     this.record(index, rule, check);
     if (!check.spans || rule.action !== 'redact' || rule.mode !== 'enforce') return;
     this.#redacting[index] = [redactionLabel(rule.detector), check.spans];
+  }
+
+  /**
+   * Matches across the seam of two text parts of one message, which the model reads as one
+   * text (`"project"` then `" nightingale"`): each sync rule of the phase scans the end of
+   * one part joined to the start of the next, and a match that crosses the seam is added to
+   * the rule's finding in both parts (one location each, with the hash of the whole match)
+   * and, for a redact rule, redacted on both sides.
+   */
+  addSeams(rules: readonly CompiledRule[], segments: readonly Segment[], phase: Phase, hash: HashFn): void {
+    for (let i = 0; i + 1 < segments.length; i++) {
+      const a = segments[i] as Segment;
+      const b = segments[i + 1] as Segment;
+      if (a.text.length === 0 || b.text.length === 0 || !partsOfOneText(a.path, b.path)) continue;
+      rules.forEach((rule, index) => {
+        const scanner = rule.scanner;
+        if (scanner.kind !== 'sync' || !rule.phases.includes(phase)) return;
+        const finding = this.#findings[index];
+        if (finding?.error !== undefined) return; // the rule failed: its finding says so
+        const reach = Math.min(Number.isFinite(scanner.maxMatchLength) ? Math.ceil(scanner.maxMatchLength) : SEAM_REACH, SEAM_REACH);
+        const head = a.text.slice(-reach);
+        const seam = head.length;
+        const text = head + b.text.slice(0, reach);
+        let found: Span[];
+        try {
+          found = scanner.scan(text).filter((s) => s.start < seam && s.end > seam);
+        } catch {
+          return; // the same scanner ran on each part without failing: what it found there stands
+        }
+        if (found.length === 0) return;
+        const added = found.flatMap((s) => {
+          const { hash: digest } = locate(0, text, s, hash);
+          const inA = { start: a.text.length - seam + s.start, end: a.text.length };
+          const inB = { start: 0, end: s.end - seam };
+          return [{ segment: i, ...inA, hash: digest }, { segment: i + 1, ...inB, hash: digest }];
+        });
+        const locations = [...(finding?.locations ?? []), ...added].sort((x, y) => x.segment - y.segment || x.start - y.start);
+        this.#findings[index] = matchFinding(rule, phase, rule.action, locations);
+        if (rule.action === 'redact' && rule.mode === 'enforce') {
+          const previous = this.#redacting[index];
+          const bySegment = new Map<number, Span[]>();
+          for (const [segment, spans] of previous?.[1] ?? []) bySegment.set(segment, [...spans]);
+          for (const l of added) (bySegment.get(l.segment) ?? bySegment.set(l.segment, []).get(l.segment)!).push({ start: l.start, end: l.end });
+          this.#redacting[index] = [previous?.[0] ?? redactionLabel(rule.detector), bySegment];
+        }
+      });
+    }
   }
 
   finish(ms: number): Evaluation {

@@ -94,6 +94,16 @@ describe('routes, actions and phases through the proxy (openai SDK)', () => {
     expect((await lastRecord()).decision).toBe('block');
   });
 
+  it('reads the text parts of one message as one text: a secret split over two parts is blocked', async () => {
+    const half = AWS_KEY.length / 2;
+    await expect(
+      h.client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: [{ type: 'text', text: `my key ${AWS_KEY.slice(0, half)}` }, { type: 'text', text: `${AWS_KEY.slice(half)} ok` }] }],
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 'content_filter' });
+  });
+
   it('embeddings: input only, blocked or redacted before it goes upstream', async () => {
     await expect(h.client.embeddings.create({ model: 'text-embedding-3-small', input: ['fine', `key ${AWS_KEY}`] })).rejects.toMatchObject({
       status: 400,

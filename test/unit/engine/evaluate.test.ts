@@ -243,3 +243,23 @@ describe('evaluateSync', () => {
     expect(time(() => evaluateSync(rules, segments, 'input', opts))).toBeLessThan(200);
   });
 });
+
+describe('evaluate: text parts of one message are read across their seams', () => {
+  const part = (message: number, index: number, text: string): Segment => ({ path: ['messages', message, 'content', index, 'text'], kind: 'text', role: 'user', text });
+
+  it('blocks a term split over two parts, redacts a match on both sides, and leaves separate messages apart', async () => {
+    const { compilePolicy } = await import('../../../src/policy/index.js');
+    const policy = await compilePolicy(
+      'name: t\nrules:\n  - {id: banned, detector: keywords, keywords: [project nightingale], action: block}\n  - {id: mail, detector: email, action: redact}\n',
+      { fileName: 't.yaml', env: {} },
+    );
+    const blocked = await evaluate(policy.rules, [part(0, 0, 'tell me about project'), part(0, 1, ' nightingale please')], 'input', { hash });
+    expect(blocked.decision).toBe('block');
+    expect(blocked.findings[0]!.locations.map((l) => [l.segment, l.start, l.end])).toEqual([[0, 14, 21], [1, 0, 12]]);
+    const redacted = await evaluate(policy.rules, [part(1, 0, 'write to jane.doe@exa'), part(1, 1, 'mple.com today')], 'input', { hash });
+    expect(redacted.decision).toBe('redact');
+    expect(redacted.redactions.map((r) => [r.segment, r.spans.map((s) => [s.start, s.end])])).toEqual([[0, [[9, 21]]], [1, [[0, 8]]]]);
+    const apart = await evaluate(policy.rules, [part(0, 0, 'tell me about project'), part(1, 0, ' nightingale please')], 'input', { hash });
+    expect(apart.decision).toBe('allow');
+  });
+});
