@@ -196,36 +196,27 @@ export class StreamGuard {
     const delta = isObject(choice.delta) ? choice.delta : null;
     const textKey = this.#o.route === 'completions' ? 'text' : 'content';
     const holder = this.#o.route === 'completions' ? choice : delta;
-    if (holder && typeof holder[textKey] === 'string') {
-      const text = holder[textKey] as string;
-      const release = this.#push(contentPiece, text);
+    /** Filters the text at holder[key] through piece p in place; true once the choice is blocked. */
+    const filterField = (at: Json | null, key: string, p: Piece): boolean => {
+      if (!at || typeof at[key] !== 'string') return false;
+      const text = at[key] as string;
+      const release = this.#push(p, text);
       if (release !== text) {
-        holder[textKey] = release ?? '';
+        at[key] = release ?? '';
         changed = true;
       }
-      if (contentPiece.blocked) {
-        this.#blockChoice(choice);
-        return 'blocked';
-      }
-    }
+      if (!p.blocked) return false;
+      contentPiece.blocked = true;
+      this.#blockChoice(choice);
+      return true;
+    };
+    if (filterField(holder, textKey, contentPiece)) return 'blocked';
     // Generated text beside the content: a refusal, reasoning some OpenAI-compatible
     // gateways stream, the transcript of an audio reply.
     for (const field of DELTA_TEXT_FIELDS) {
-      const holder = field === 'audio.transcript' ? (delta && isObject(delta.audio) ? delta.audio : null) : delta;
+      const at = field === 'audio.transcript' ? (delta && isObject(delta.audio) ? delta.audio : null) : delta;
       const key = field === 'audio.transcript' ? 'transcript' : field;
-      if (!holder || typeof holder[key] !== 'string') continue;
-      const p = this.#piece(`c${index}x:${field}`, 'text');
-      const text = holder[key] as string;
-      const release = this.#push(p, text);
-      if (release !== text) {
-        holder[key] = release ?? '';
-        changed = true;
-      }
-      if (p.blocked) {
-        contentPiece.blocked = true;
-        this.#blockChoice(choice);
-        return 'blocked';
-      }
+      if (at && typeof at[key] === 'string' && filterField(at, key, this.#piece(`c${index}x:${field}`, 'text'))) return 'blocked';
     }
     const calls: Json[] = [];
     if (delta && Array.isArray(delta.tool_calls)) {
@@ -236,17 +227,7 @@ export class StreamGuard {
     for (const call of calls) {
       if (!isObject(call.function) || typeof call.function.arguments !== 'string') continue;
       const p = this.#piece(call.legacy === true ? `c${index}f` : `c${index}t${typeof call.index === 'number' ? call.index : 0}`, 'tool_arguments');
-      const args = call.function.arguments;
-      const release = this.#push(p, args);
-      if (release !== args) {
-        call.function.arguments = release ?? '';
-        changed = true;
-      }
-      if (p.blocked) {
-        contentPiece.blocked = true;
-        this.#blockChoice(choice);
-        return 'blocked';
-      }
+      if (filterField(call.function, 'arguments', p)) return 'blocked';
     }
     // Log probabilities spell out this chunk's tokens: they go out only with text sent as
     // it came, while nothing of the choice is held back.

@@ -38,6 +38,15 @@ async function run(raw: string[]): Promise<{ chunks: any[]; guard: StreamGuard }
   return { chunks, guard: g };
 }
 
+/** Runs Responses stream events through a guard; returns the text the client got. */
+async function responses(events: Record<string, unknown>[]): Promise<{ sent: string; guard: StreamGuard }> {
+  const p = await compilePolicy(POLICY, { fileName: 't.yaml', env: {} });
+  const g = new StreamGuard({ route: 'responses', rules: p.rules, hash: (m) => `h${m.length}`, stripUsageChunk: false });
+  let sent = '';
+  for (const e of events) sent += g.onEvent(parseEvent(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+  return { sent: sent + g.finish(), guard: g };
+}
+
 const pieces = (text: string, size: number): string[] => {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
@@ -62,35 +71,18 @@ describe('StreamGuard on chat streams', () => {
     }
   });
 
-  it('filters a streamed refusal and the legacy function_call like content', async () => {
+  it('filters the other streamed texts like content: refusal, legacy function_call, reasoning_content, audio transcript', async () => {
+    const fields: [wrap: (p: string) => Record<string, unknown>, read: (delta: any) => string | undefined, text: string, expected: string][] = [
+      [(p) => ({ refusal: p }), (d) => d?.refusal, 'I cannot write to jane.doe@example.com.', 'I cannot write to [REDACTED:email].'],
+      [(p) => ({ function_call: { arguments: p } }), (d) => d?.function_call?.arguments, '{"q":"jane.doe@example.com"}', '{"q":"[REDACTED:email]"}'],
+      [(p) => ({ reasoning_content: p }), (d) => d?.reasoning_content, 'thinking of jane.doe@example.com now', 'thinking of [REDACTED:email] now'],
+      [(p) => ({ audio: { transcript: p } }), (d) => d?.audio?.transcript, 'say jane.doe@example.com aloud', 'say [REDACTED:email] aloud'],
+    ];
     for (const size of [1, 3, 100]) {
-      const refusal = 'I cannot write to jane.doe@example.com.';
-      const args = '{"q":"jane.doe@example.com"}';
-      const deltas = [...pieces(refusal, size).map((p) => ({ refusal: p })), ...pieces(args, size).map((p) => ({ function_call: { arguments: p } }))];
+      const deltas = fields.flatMap(([wrap, , text]) => pieces(text, size).map(wrap));
       const { chunks } = await run(events(deltas, 'stop'));
-      let r = '';
-      let f = '';
-      for (const c of chunks) {
-        r += c.choices[0]?.delta?.refusal ?? '';
-        f += c.choices[0]?.delta?.function_call?.arguments ?? '';
-      }
-      expect(r, `size ${size}`).toBe('I cannot write to [REDACTED:email].');
-      expect(f, `size ${size}`).toBe('{"q":"[REDACTED:email]"}');
-    }
-  });
-
-  it('filters streamed reasoning_content and audio transcripts like content', async () => {
-    for (const size of [1, 4]) {
-      const text = 'thinking of jane.doe@example.com now';
-      const deltas = [...pieces(text, size).map((p) => ({ reasoning_content: p })), ...pieces(text, size).map((p) => ({ audio: { transcript: p } }))];
-      const { chunks } = await run(events(deltas, 'stop'));
-      let reasoning = '';
-      let transcript = '';
-      for (const c of chunks) {
-        reasoning += c.choices[0]?.delta?.reasoning_content ?? '';
-        transcript += c.choices[0]?.delta?.audio?.transcript ?? '';
-      }
-      expect([reasoning, transcript], `size ${size}`).toEqual(['thinking of [REDACTED:email] now', 'thinking of [REDACTED:email] now']);
+      const got = fields.map(([, read]) => chunks.map((c) => read(c.choices[0]?.delta) ?? '').join(''));
+      expect(got, `size ${size}`).toEqual(fields.map(([, , , expected]) => expected));
     }
   });
 
@@ -122,13 +114,6 @@ describe('StreamGuard: log probabilities', () => {
 });
 
 describe('StreamGuard on Responses streams', () => {
-  async function responses(events: Record<string, unknown>[]): Promise<{ sent: string; guard: StreamGuard }> {
-    const p = await compilePolicy(POLICY, { fileName: 't.yaml', env: {} });
-    const g = new StreamGuard({ route: 'responses', rules: p.rules, hash: (m) => `h${m.length}`, stripUsageChunk: false });
-    let sent = '';
-    for (const e of events) sent += g.onEvent(parseEvent(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
-    return { sent: sent + g.finish(), guard: g };
-  }
 
   it('filters reasoning summaries and custom tool input, deltas and the texts repeated at the end', async () => {
     const summary = 'I will write to jane.doe@example.com now';
@@ -157,13 +142,6 @@ describe('StreamGuard on Responses streams', () => {
 });
 
 describe('StreamGuard on Responses streams without deltas', () => {
-  async function responses(events: Record<string, unknown>[]): Promise<{ sent: string; guard: StreamGuard }> {
-    const p = await compilePolicy(POLICY, { fileName: 't.yaml', env: {} });
-    const g = new StreamGuard({ route: 'responses', rules: p.rules, hash: (m) => `h${m.length}`, stripUsageChunk: false });
-    let sent = '';
-    for (const e of events) sent += g.onEvent(parseEvent(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
-    return { sent: sent + g.finish(), guard: g };
-  }
   const message = (text: string) => ({ type: 'message', content: [{ type: 'output_text', text }] });
 
   it('judges whole items: redacts them, or ends the stream before a blocked one', async () => {
