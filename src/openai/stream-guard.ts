@@ -37,6 +37,8 @@ interface Piece {
   /** Text already sent for this piece (after redaction). */
   sent: string;
   blocked: boolean;
+  /** Its filter has been ended: the piece is complete. */
+  ended: boolean;
 }
 
 export interface StreamGuardOptions {
@@ -65,6 +67,35 @@ export class StreamGuard {
 
   /** Returns the text to send for one upstream event ('' to send nothing). */
   onEvent(ev: SseEvent): string {
+    try {
+      return this.#onEvent(ev);
+    } catch (err) {
+      return this.#failClosed(err);
+    }
+  }
+
+  /** A filter error (a stream shaped as no API sends it) ends the stream as blocked, never unfiltered. */
+  error: unknown = undefined;
+
+  #failClosed(err: unknown): string {
+    this.error = err;
+    this.blocked = true;
+    this.ended = true;
+    const model = this.model;
+    if (this.#o.route === 'responses') {
+      const incomplete = { type: 'response.incomplete', response: { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, model } };
+      return formatEvent('response.incomplete', JSON.stringify(incomplete));
+    }
+    const indexes = [...this.#pieces.keys()].flatMap((k) => (/^c(\d+)$/.exec(k) ? [Number(k.slice(1))] : []));
+    const choices = (indexes.length > 0 ? indexes : [0]).map((index) =>
+      this.#o.route === 'completions' ? { index, text: '', finish_reason: 'content_filter' } : { index, delta: {}, finish_reason: 'content_filter' },
+    );
+    const chunk: Json = { ...(this.#lastChunk ?? {}), choices };
+    delete chunk.usage;
+    return formatEvent(null, JSON.stringify(chunk)) + 'data: [DONE]\n\n';
+  }
+
+  #onEvent(ev: SseEvent): string {
     if (this.ended) return '';
     if (ev.data === null) return ev.raw;
     if (ev.data === '[DONE]') {
@@ -84,7 +115,11 @@ export class StreamGuard {
   /** At the end of the upstream stream: whatever is still held back, judged as final. */
   finish(): string {
     if (this.ended || this.#sawDone) return '';
-    return this.#flushAll();
+    try {
+      return this.#flushAll();
+    } catch (err) {
+      return this.#failClosed(err);
+    }
   }
 
   /** Generated text per piece, for the record, and the findings with segment indexes. */
@@ -111,6 +146,7 @@ export class StreamGuard {
         raw: '',
         sent: '',
         blocked: false,
+        ended: false,
       };
       this.#pieces.set(key, p);
     }
@@ -120,6 +156,13 @@ export class StreamGuard {
   /** Feeds a delta; returns the releasable text (null once the piece is blocked). */
   #push(p: Piece, delta: string): string | null {
     if (p.blocked) return null;
+    if (p.ended) {
+      // More text for a piece the stream already closed (a delta after its .done): it was
+      // judged as complete, so this cannot be judged with it. Stop, rather than guess.
+      p.blocked = true;
+      this.blocked = true;
+      return null;
+    }
     p.raw += delta;
     if (!p.filter) {
       p.sent += delta;
@@ -136,6 +179,8 @@ export class StreamGuard {
   }
 
   #end(p: Piece): string {
+    if (p.ended) return '';
+    p.ended = true;
     if (p.blocked || !p.filter) return '';
     const step = p.filter.end();
     p.sent += step.release;
@@ -372,12 +417,18 @@ export class StreamGuard {
       case 'response.code_interpreter_call_code.done':
       case 'response.mcp_call_arguments.done': {
         const p = this.#responsesPiece(obj, type);
-        const rest = this.#end(p);
-        if (p.blocked) return this.#responsesBlock(ev, obj, rest);
         const field = DONE_FIELD[type]!;
+        // No delta brought this text (or not all of it was pushed): judge the event's own.
+        const whole = p.raw === '' && !p.ended && typeof obj[field] === 'string' && obj[field] !== '';
+        if (whole) {
+          this.#push(p, obj[field] as string);
+          if (p.blocked) return this.#responsesBlock(ev, obj, '');
+        }
+        const rest = this.#end(p);
+        if (p.blocked) return this.#responsesBlock(ev, obj, whole ? '' : rest);
         if (Array.isArray(obj.logprobs) && obj.logprobs.length > 0 && obj[field] !== p.sent) obj.logprobs = [];
         let out = '';
-        if (rest !== '') {
+        if (rest !== '' && !whole) {
           const deltaType = type.replace(/\.done$/, '.delta');
           out += formatEvent(ev.event === null ? null : deltaType, JSON.stringify({ ...obj, type: deltaType, delta: rest, [field]: undefined }));
         }
@@ -437,20 +488,33 @@ export class StreamGuard {
   #rewriteFullTexts(obj: Json): boolean | 'blocked' {
     let changed = false;
     let blocked = false;
+    // Events that close an item or the response say what it finally holds; earlier ones
+    // (`*.added`) may be followed by deltas to the same piece, so they are judged apart.
+    const type = typeof obj.type === 'string' ? obj.type : '';
+    const final = type.endsWith('.done') || type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed';
     /** Sets holder[key] (a text of piece `key`) to what was sent for it. */
     const fix = (holder: Json, field: string, key: string, kind: Segment['kind']): void => {
       const text = holder[field];
       if (typeof text !== 'string' || text === '') return;
-      let p = this.#pieces.get(key);
-      if (!p) {
-        p = this.#piece(key, kind);
+      let sent: string;
+      const known = this.#pieces.get(key);
+      if (known && known.raw !== '') {
+        sent = known.sent;
+      } else if (final) {
+        const p = known ?? this.#piece(key, kind);
         const release = this.#push(p, text) ?? '';
         const rest = p.blocked ? '' : this.#end(p);
         if (p.blocked) blocked = true;
-        p.sent = release + rest;
+        sent = release + rest;
+      } else {
+        const alone = new StreamFilter(this.#o.rules, { hash: this.#o.hash });
+        const first = alone.push(text);
+        const last = first.blocked ? first : alone.end();
+        if (last.blocked) blocked = true;
+        sent = first.release + (first.blocked ? '' : last.release);
       }
-      if (text !== p.sent) {
-        holder[field] = p.sent;
+      if (text !== sent) {
+        holder[field] = sent;
         if (Array.isArray(holder.logprobs)) holder.logprobs = [];
         changed = true;
       }

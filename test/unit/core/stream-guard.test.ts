@@ -176,3 +176,34 @@ describe('StreamGuard on Responses streams without deltas', () => {
     }
   });
 });
+
+describe('StreamGuard on odd Responses streams', () => {
+  const item = (text: string) => ({ type: 'message', content: [{ type: 'output_text', text }] });
+
+  it('never throws: text announced before its deltas, a delta after its done, a done without deltas', async () => {
+    const announced = await responses([
+      { type: 'response.output_item.added', output_index: 0, item: item('hello there') },
+      { type: 'response.content_part.added', output_index: 0, content_index: 0, part: { type: 'output_text', text: 'hello there' } },
+      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'hello ' },
+      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'there' },
+      { type: 'response.output_text.done', output_index: 0, content_index: 0, text: 'hello there' },
+    ]);
+    expect(announced.guard.blocked).toBe(false);
+    expect(announced.sent).toContain('"text":"hello there"');
+    const late = await responses([
+      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'first' },
+      { type: 'response.output_text.done', output_index: 0, content_index: 0, text: 'first' },
+      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: ' and more' },
+    ]);
+    expect(late.guard.blocked).toBe(true);
+    expect(late.sent).not.toContain('and more');
+    const doneOnly = await responses([
+      { type: 'response.output_text.done', output_index: 0, content_index: 0, text: 'plain words' },
+      { type: 'response.output_item.done', output_index: 0, item: item('plain words') },
+    ]);
+    expect(doneOnly.sent.match(/plain words/g)).toHaveLength(2);
+    const doneBlocked = await responses([{ type: 'response.output_text.done', output_index: 0, content_index: 0, text: 'about project nightingale' }]);
+    expect(doneBlocked.sent).not.toContain('nightingale');
+    expect(doneBlocked.guard.blocked).toBe(true);
+  });
+});
