@@ -59,9 +59,6 @@ export interface RuleSharer {
   run(order: readonly number[], texts: readonly string[], phase: Phase, claim: Int32Array): Promise<ReadonlyMap<number, SyncCheck>>;
 }
 
-/** The most text on each side of a seam between two parts that a seam check reads. */
-const SEAM_REACH = 4096;
-
 /**
  * Whether two segments are consecutive text parts of one message's content
  * (`messages.3.content.0.text`, `messages.3.content.1.text`), which the model reads as
@@ -77,7 +74,8 @@ function partsOfOneText(a: Segment['path'], b: Segment['path']): boolean {
   }
   const x = a[at];
   const y = b[at];
-  return at > 0 && a[at - 1] === 'content' && typeof x === 'number' && typeof y === 'number' && y === x + 1;
+  // Empty parts are not segments: the next part's index may be further on.
+  return at > 0 && a[at - 1] === 'content' && typeof x === 'number' && typeof y === 'number' && y > x;
 }
 
 /** Segments are joined with this before an async (whole-text) check. */
@@ -317,50 +315,70 @@ class Collector {
   }
 
   /**
-   * Matches across the seam of two text parts of one message, which the model reads as one
-   * text (`"project"` then `" nightingale"`): each sync rule of the phase scans the end of
-   * one part joined to the start of the next, and a match that crosses the seam is added to
-   * the rule's finding in both parts (one location each, with the hash of the whole match)
-   * and, for a redact rule, redacted on both sides.
+   * Matches across the seams of the text parts of one message, which the model reads as one
+   * text (`"project"`, `" "`, `"nightingale"`): each sync rule of the phase scans the parts
+   * joined, and a match that is not within one part is added to the rule's finding in every
+   * part it covers (one location each, with the hash of the whole match) and, for a redact
+   * rule, redacted in each of them.
    */
   addSeams(rules: readonly CompiledRule[], segments: readonly Segment[], phase: Phase, hash: HashFn): void {
-    for (let i = 0; i + 1 < segments.length; i++) {
-      const a = segments[i] as Segment;
-      const b = segments[i + 1] as Segment;
-      if (a.text.length === 0 || b.text.length === 0 || !partsOfOneText(a.path, b.path)) continue;
-      rules.forEach((rule, index) => {
-        const scanner = rule.scanner;
-        if (scanner.kind !== 'sync' || !rule.phases.includes(phase)) return;
-        const finding = this.#findings[index];
-        if (finding?.error !== undefined) return; // the rule failed: its finding says so
-        const reach = Math.min(Number.isFinite(scanner.maxMatchLength) ? Math.ceil(scanner.maxMatchLength) : SEAM_REACH, SEAM_REACH);
-        const head = a.text.slice(-reach);
-        const seam = head.length;
-        const text = head + b.text.slice(0, reach);
-        let found: Span[];
-        try {
-          found = scanner.scan(text).filter((s) => s.start < seam && s.end > seam);
-        } catch {
-          return; // the same scanner ran on each part without failing: what it found there stands
-        }
-        if (found.length === 0) return;
-        const added = found.flatMap((s) => {
-          const { hash: digest } = locate(0, text, s, hash);
-          const inA = { start: a.text.length - seam + s.start, end: a.text.length };
-          const inB = { start: 0, end: s.end - seam };
-          return [{ segment: i, ...inA, hash: digest }, { segment: i + 1, ...inB, hash: digest }];
-        });
-        const locations = [...(finding?.locations ?? []), ...added].sort((x, y) => x.segment - y.segment || x.start - y.start);
-        this.#findings[index] = matchFinding(rule, phase, rule.action, locations);
-        if (rule.action === 'redact' && rule.mode === 'enforce') {
-          const previous = this.#redacting[index];
-          const bySegment = new Map<number, Span[]>();
-          for (const [segment, spans] of previous?.[1] ?? []) bySegment.set(segment, [...spans]);
-          for (const l of added) (bySegment.get(l.segment) ?? bySegment.set(l.segment, []).get(l.segment)!).push({ start: l.start, end: l.end });
-          this.#redacting[index] = [previous?.[0] ?? redactionLabel(rule.detector), bySegment];
-        }
-      });
+    for (let first = 0; first < segments.length; ) {
+      let last = first;
+      while (last + 1 < segments.length && partsOfOneText((segments[last] as Segment).path, (segments[last + 1] as Segment).path)) last++;
+      if (last > first) this.#joinedParts(rules, segments, first, last, phase, hash);
+      first = last + 1;
     }
+  }
+
+  #joinedParts(rules: readonly CompiledRule[], segments: readonly Segment[], first: number, last: number, phase: Phase, hash: HashFn): void {
+    /** Where each part starts in the joined text, and the end. */
+    const starts: number[] = [];
+    let text = '';
+    for (let i = first; i <= last; i++) {
+      starts.push(text.length);
+      text += (segments[i] as Segment).text;
+    }
+    starts.push(text.length);
+    const partAt = (offset: number): number => {
+      let k = 0;
+      while (k + 1 < starts.length - 1 && starts[k + 1]! <= offset) k++;
+      return k;
+    };
+    rules.forEach((rule, index) => {
+      const scanner = rule.scanner;
+      if (scanner.kind !== 'sync' || !rule.phases.includes(phase)) return;
+      const finding = this.#findings[index];
+      if (finding?.error !== undefined) return; // the rule failed: its finding says so
+      let found: Span[];
+      try {
+        found = scanner.scan(text);
+      } catch {
+        return; // the same scanner ran on each part without failing: what it found there stands
+      }
+      const added: { segment: number; start: number; end: number; hash: string }[] = [];
+      for (const s of found) {
+        if (s.end <= s.start) continue;
+        const from = partAt(s.start);
+        const to = partAt(s.end - 1);
+        if (from === to) continue; // within one part: found there already
+        const { hash: digest } = locate(0, text, s, hash);
+        for (let k = from; k <= to; k++) {
+          const start = Math.max(s.start, starts[k]!) - starts[k]!;
+          const end = Math.min(s.end, starts[k + 1]!) - starts[k]!;
+          if (end > start) added.push({ segment: first + k, start, end, hash: digest });
+        }
+      }
+      if (added.length === 0) return;
+      const locations = [...(finding?.locations ?? []), ...added].sort((x, y) => x.segment - y.segment || x.start - y.start);
+      this.#findings[index] = matchFinding(rule, phase, rule.action, locations);
+      if (rule.action === 'redact' && rule.mode === 'enforce') {
+        const previous = this.#redacting[index];
+        const bySegment = new Map<number, Span[]>();
+        for (const [segment, spans] of previous?.[1] ?? []) bySegment.set(segment, [...spans]);
+        for (const l of added) (bySegment.get(l.segment) ?? bySegment.set(l.segment, []).get(l.segment)!).push({ start: l.start, end: l.end });
+        this.#redacting[index] = [previous?.[0] ?? redactionLabel(rule.detector), bySegment];
+      }
+    });
   }
 
   finish(ms: number): Evaluation {

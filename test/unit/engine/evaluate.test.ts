@@ -261,5 +261,13 @@ describe('evaluate: text parts of one message are read across their seams', () =
     expect(redacted.redactions.map((r) => [r.segment, r.spans.map((s) => [s.start, s.end])])).toEqual([[0, [[9, 21]]], [1, [[0, 8]]]]);
     const apart = await evaluate(policy.rules, [part(0, 0, 'tell me about project'), part(1, 0, ' nightingale please')], 'input', { hash });
     expect(apart.decision).toBe('allow');
+    // Three parts, and a part skipped (an empty one is no segment), padded past any window.
+    const three = await evaluate(policy.rules, [part(2, 0, 'tell me about proj'), part(2, 1, 'ect night'), part(2, 3, 'ingale')], 'input', { hash });
+    expect(three.decision).toBe('block');
+    expect(three.findings[0]!.locations.map((l) => l.segment)).toEqual([0, 1, 2]);
+    const padded = await evaluate(policy.rules, [part(3, 0, `p${'\u200b'.repeat(5000)}roject`), part(3, 1, ' nightingale')], 'input', { hash });
+    expect(padded.decision).toBe('block');
+    const mail = await evaluate(policy.rules, [part(4, 0, 'mail john.'), part(4, 1, 'doe@exam'), part(4, 2, 'ple.com now')], 'input', { hash });
+    expect(mail.redactions.map((r) => [r.segment, r.spans.map((x) => [x.start, x.end])])).toEqual([[0, [[5, 10]]], [1, [[0, 8]]], [2, [[0, 7]]]]);
   });
 });
