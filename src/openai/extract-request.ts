@@ -96,6 +96,10 @@ function chat(c: Collector, body: Record<string, unknown>): void {
   if (isObject(body.response_format) && isObject(body.response_format.json_schema)) {
     definitionTexts(c, body.response_format.json_schema, ['response_format', 'json_schema'], 'schema');
   }
+  // The json_object form some OpenAI-compatible servers take with a schema beside it.
+  if (isObject(body.response_format) && isObject(body.response_format.schema)) {
+    definitionTexts(c, body.response_format.schema, ['response_format', 'schema'], 'schema');
+  }
   if (isObject(body.prediction)) contentParts(c, ['prediction', 'content'], 'text', 'prediction', body.prediction.content);
   const messages = body.messages;
   if (!Array.isArray(messages)) return;
@@ -197,6 +201,28 @@ export function renderSegments(segments: readonly Pick<Segment, 'text' | 'role' 
   return segments.map((s) => (s.role ? `[${s.role}${s.kind === 'text' || s.kind === 'input' ? '' : ` ${s.kind}`}] ${s.text}` : s.text)).join('\n\n');
 }
 
+/** A setting as recorded: a number, a boolean or a short name; anything else only by its kind. */
+function setting(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
+  if (typeof value === 'string') return /^[\w.-]{1,40}$/.test(value) ? value : '(text)';
+  if (Array.isArray(value)) return value.map(setting);
+  return `(${typeof value})`;
+}
+
+/** The members of a settings object that are settings (see setting), undefined ones left out. */
+function settings(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = setting(v);
+  return out;
+}
+
+/** A tool choice object by its type and the tool it names. */
+function toolChoice(value: unknown): unknown {
+  if (!isObject(value)) return setting(value);
+  const name = isObject(value.function) ? value.function.name : value.name;
+  return settings({ type: value.type, name });
+}
+
 /** An output format without its schema: type, name and strictness only. */
 function schemaSummary(holder: Record<string, unknown>, key: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...holder };
@@ -228,19 +254,27 @@ const PARAM_KEYS = [
 export function requestParams(body: Record<string, unknown>): Record<string, unknown> | null {
   const params: Record<string, unknown> = {};
   for (const key of PARAM_KEYS) if (body[key] !== undefined) params[key] = body[key];
+  // Settings are numbers, booleans and short names; anything else is kept by its kind.
+  for (const key of ['temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'n', 'presence_penalty', 'frequency_penalty', 'seed', 'logprobs', 'top_logprobs', 'parallel_tool_calls', 'reasoning_effort', 'service_tier', 'dimensions', 'encoding_format', 'store', 'truncation', 'verbosity', 'modalities'] as const) {
+    if (params[key] !== undefined) params[key] = setting(params[key]);
+  }
+  if (params.user !== undefined && typeof params.user !== 'string') params.user = `(${Array.isArray(params.user) ? 'array' : typeof params.user})`;
+  if (params.tool_choice !== undefined && typeof params.tool_choice !== 'string') params.tool_choice = toolChoice(params.tool_choice);
+  if (params.reasoning !== undefined) params.reasoning = isObject(params.reasoning) ? settings(params.reasoning) : setting(params.reasoning);
   if (params.stop !== undefined) {
     const n = Array.isArray(params.stop) ? params.stop.length : 1;
     params.stop = n === 1 ? '1 stop sequence' : `${n} stop sequences`;
   }
-  if (isObject(params.response_format)) params.response_format = schemaSummary(params.response_format, 'json_schema');
-  if (isObject(params.text)) {
-    const { format, ...rest } = params.text;
-    params.text = isObject(format) ? { ...rest, format: schemaSummary({ format }, 'format').format } : rest;
+  if (params.response_format !== undefined) {
+    const rf = params.response_format;
+    params.response_format = isObject(rf) ? { ...settings({ type: rf.type }), ...(isObject(rf.json_schema) ? { json_schema: schemaSummary({ s: rf.json_schema }, 's').s } : {}) } : setting(rf);
+  }
+  if (params.text !== undefined) {
+    const t = params.text;
+    params.text = isObject(t) ? { ...settings({ verbosity: t.verbosity }), ...(isObject(t.format) ? { format: schemaSummary({ f: t.format }, 'f').f } : {}) } : setting(t);
   }
   if (Array.isArray(body.tools)) {
-    params.tools = body.tools.map((t) =>
-      isObject(t) ? (isObject(t.function) ? t.function.name : (t.name ?? t.type)) : null,
-    );
+    params.tools = body.tools.map((t) => setting(isObject(t) ? (isObject(t.function) ? t.function.name : (t.name ?? t.type)) : null));
   }
   return Object.keys(params).length > 0 ? params : null;
 }

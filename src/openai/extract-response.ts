@@ -18,10 +18,16 @@ export function extractResponse(route: FilteredRoute, body: unknown): Segment[] 
       if (!isObject(choice) || !isObject(choice.message)) return;
       const m = choice.message;
       push(out, ['choices', i, 'message', 'content'], 'text', m.content);
+      if (Array.isArray(m.content)) {
+        m.content.forEach((part, j) => {
+          if (isObject(part)) push(out, ['choices', i, 'message', 'content', j, 'text'], 'text', part.text);
+        });
+      }
       push(out, ['choices', i, 'message', 'refusal'], 'text', m.refusal);
       // Reasoning some OpenAI-compatible gateways return beside the content, and the
       // transcript of an audio reply.
       push(out, ['choices', i, 'message', 'reasoning_content'], 'text', m.reasoning_content);
+      push(out, ['choices', i, 'message', 'reasoning'], 'text', m.reasoning);
       if (isObject(m.audio)) push(out, ['choices', i, 'message', 'audio', 'transcript'], 'text', m.audio.transcript);
       if (Array.isArray(m.tool_calls)) {
         m.tool_calls.forEach((call, k) => {
@@ -130,6 +136,7 @@ export function withholdChoice(route: FilteredRoute, body: Record<string, unknow
     choice.message.content = null;
     if (typeof choice.message.refusal === 'string') choice.message.refusal = null;
     delete choice.message.reasoning_content;
+    if (typeof choice.message.reasoning === 'string') delete choice.message.reasoning;
     delete choice.message.audio;
     delete choice.message.tool_calls;
     delete choice.message.function_call;

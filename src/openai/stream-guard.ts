@@ -560,7 +560,7 @@ export class StreamGuard {
 
 /** What a chat choice's pieces still held when it ended, besides its content. */
 /** Text fields of a chat delta besides the content (`audio.transcript` is nested). */
-const DELTA_TEXT_FIELDS = ['refusal', 'reasoning_content', 'audio.transcript'] as const;
+const DELTA_TEXT_FIELDS = ['refusal', 'reasoning_content', 'reasoning', 'audio.transcript'] as const;
 
 interface Tails {
   text: string;

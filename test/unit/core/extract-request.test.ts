@@ -105,6 +105,25 @@ describe('extractRequest', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true, description: 'mail jane@x.io', schema: { description: 'secret' } } },
       text: { verbosity: 'low', format: { type: 'json_schema', name: 'a', schema: { description: 'secret' } } },
     });
+    expect(
+      requestParams({
+        user: { id: 'jane@x.io' },
+        service_tier: 'jane@x.io',
+        reasoning: { effort: 'low', summary: 'mail jane@x.io' },
+        tool_choice: { type: 'function', function: { name: 'f' } },
+        text: 'free text',
+        response_format: { type: 'json_object', schema: { description: 'secret' } },
+        tools: [{ type: 'function', function: { name: { evil: 'jane@x.io' } } }],
+      }),
+    ).toEqual({
+      user: '(object)',
+      service_tier: '(text)',
+      reasoning: { effort: 'low', summary: '(text)' },
+      tool_choice: { type: 'function', name: 'f' },
+      text: '(text)',
+      response_format: { type: 'json_object' },
+      tools: ['(object)'],
+    });
     expect(params).toEqual({
       stop: '2 stop sequences',
       response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true } },
