@@ -45,18 +45,22 @@ export function hasDotDot(path: string): boolean {
 
 /** The path's segments, decoded, without `;parameters`, lower-case, empty and `.` ones dropped. */
 function lenientSegments(path: string): string[] {
-  let decoded = path;
-  // Twice: a gateway behind another proxy may decode once more (%252F).
+  // `;parameters` go before decoding, as servers that honour them strip them first; a
+  // second round of decoding catches a gateway behind another proxy (%252F). Each escape
+  // is decoded on its own, so one malformed escape does not hide the others.
+  let decoded = path.replace(/;[^/]*/g, '');
   for (let round = 0; round < 2 && decoded.includes('%'); round++) {
-    try {
-      decoded = decodeURIComponent(decoded);
-    } catch {
-      break;
-    }
+    decoded = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
   }
+  // What decodes to a query, a fragment or NUL ends the path for a server reading it so.
+  const end = decoded.search(/[?#\0]/);
+  if (end >= 0) decoded = decoded.slice(0, end);
   const segments: string[] = [];
   for (const raw of decoded.replace(/\\/g, '/').split('/')) {
-    const segment = raw.split(';')[0]!.trim().toLowerCase();
+    let segment = raw.trim();
+    // Trailing dots and spaces are dropped by some servers (`completions.`).
+    if (segment !== '.' && segment !== '..') segment = segment.replace(/[.\s]+$/, '');
+    segment = segment.toLowerCase();
     if (segment !== '' && segment !== '.') segments.push(segment);
   }
   return segments;
