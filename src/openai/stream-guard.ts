@@ -270,8 +270,14 @@ export class StreamGuard {
     // The legacy single function call streams its arguments the same way.
     if (delta && isObject(delta.function_call)) calls.push({ legacy: true, function: delta.function_call });
     for (const call of calls) {
+      const k = typeof call.index === 'number' ? call.index : 0;
+      // A custom tool streams its free-form input the same way.
+      if (isObject(call.custom) && typeof call.custom.input === 'string') {
+        if (filterField(call.custom, 'input', this.#piece(`c${index}u${k}`, 'tool_arguments'))) return 'blocked';
+        continue;
+      }
       if (!isObject(call.function) || typeof call.function.arguments !== 'string') continue;
-      const p = this.#piece(call.legacy === true ? `c${index}f` : `c${index}t${typeof call.index === 'number' ? call.index : 0}`, 'tool_arguments');
+      const p = this.#piece(call.legacy === true ? `c${index}f` : `c${index}t${k}`, 'tool_arguments');
       if (filterField(call.function, 'arguments', p)) return 'blocked';
     }
     // Log probabilities spell out this chunk's tokens: they go out only with text sent as
@@ -304,7 +310,7 @@ export class StreamGuard {
   #choiceHolding(index: number): boolean {
     const prefix = `c${index}`;
     for (const [key, p] of this.#pieces) {
-      if (!key.startsWith(prefix) || !/^(|f|t\d+|x:.*)$/.test(key.slice(prefix.length))) continue;
+      if (!key.startsWith(prefix) || !/^(|f|[tu]\d+|x:.*)$/.test(key.slice(prefix.length))) continue;
       if (p.blocked || p.filter?.holding) return true;
     }
     return false;
@@ -312,17 +318,18 @@ export class StreamGuard {
 
   /** Ends every piece of choice `index`: what each still held, and whether one was blocked. */
   #endChoice(index: number): Tails & { blocked: boolean } {
-    const out: Tails & { blocked: boolean } = { text: '', fields: new Map(), functionArgs: '', calls: new Map(), blocked: false };
+    const out: Tails & { blocked: boolean } = { text: '', fields: new Map(), functionArgs: '', calls: new Map(), customCalls: new Map(), blocked: false };
     const prefix = `c${index}`;
     for (const [key, p] of this.#pieces) {
       if (!key.startsWith(prefix)) continue;
       const part = key.slice(prefix.length);
-      if (part !== '' && part !== 'f' && !/^t\d+$/.test(part) && !part.startsWith('x:')) continue; // another choice (c1 vs c12)
+      if (part !== '' && part !== 'f' && !/^[tu]\d+$/.test(part) && !part.startsWith('x:')) continue; // another choice (c1 vs c12)
       const rest = this.#end(p);
       if (p.blocked) out.blocked = true;
       if (rest === '') continue;
       if (part === '') out.text += rest;
       else if (part.startsWith('x:')) out.fields.set(part.slice(2), rest);
+      else if (part.startsWith('u')) out.customCalls.set(Number(part.slice(1)), rest);
       else if (part === 'f') out.functionArgs += rest;
       else out.calls.set(Number(part.slice(1)), rest);
     }
@@ -570,10 +577,12 @@ interface Tails {
   functionArgs: string;
   /** Tool call index -> the end of its arguments. */
   calls: Map<number, string>;
+  /** Custom tool call index -> the end of its input. */
+  customCalls: Map<number, string>;
 }
 
 function hasTails(t: Tails): boolean {
-  return t.fields.size > 0 || t.functionArgs !== '' || t.calls.size > 0;
+  return t.fields.size > 0 || t.functionArgs !== '' || t.calls.size > 0 || t.customCalls.size > 0;
 }
 
 /**
@@ -591,15 +600,18 @@ function addTails(delta: Json, t: Tails): void {
     const fc: Json = isObject(delta.function_call) ? delta.function_call : (delta.function_call = {});
     fc.arguments = (typeof fc.arguments === 'string' ? fc.arguments : '') + t.functionArgs;
   }
-  if (t.calls.size === 0) return;
+  if (t.calls.size === 0 && t.customCalls.size === 0) return;
   const list: unknown[] = Array.isArray(delta.tool_calls) ? delta.tool_calls : (delta.tool_calls = []);
-  for (const [index, tail] of t.calls) {
-    const call = list.find((c): c is Json => isObject(c) && (typeof c.index === 'number' ? c.index : 0) === index && isObject(c.function));
-    if (call) {
-      const fn = call.function as Json;
-      fn.arguments = (typeof fn.arguments === 'string' ? fn.arguments : '') + tail;
-    } else {
-      list.push({ index, function: { arguments: tail } });
+  for (const [kind, tails] of [['function', t.calls], ['custom', t.customCalls]] as const) {
+    const field = kind === 'function' ? 'arguments' : 'input';
+    for (const [index, tail] of tails) {
+      const call = list.find((c): c is Json => isObject(c) && (typeof c.index === 'number' ? c.index : 0) === index && isObject(c[kind]));
+      if (call) {
+        const inner = call[kind] as Json;
+        inner[field] = (typeof inner[field] === 'string' ? inner[field] : '') + tail;
+      } else {
+        list.push({ index, [kind]: { [field]: tail } });
+      }
     }
   }
 }

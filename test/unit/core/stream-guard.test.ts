@@ -71,12 +71,14 @@ describe('StreamGuard on chat streams', () => {
     }
   });
 
-  it('filters the other streamed texts like content: refusal, legacy function_call, reasoning_content, audio transcript', async () => {
+  it('filters the other streamed texts like content: refusal, legacy function_call, reasoning, audio transcript, custom tool input', async () => {
     const fields: [wrap: (p: string) => Record<string, unknown>, read: (delta: any) => string | undefined, text: string, expected: string][] = [
       [(p) => ({ refusal: p }), (d) => d?.refusal, 'I cannot write to jane.doe@example.com.', 'I cannot write to [REDACTED:email].'],
       [(p) => ({ function_call: { arguments: p } }), (d) => d?.function_call?.arguments, '{"q":"jane.doe@example.com"}', '{"q":"[REDACTED:email]"}'],
       [(p) => ({ reasoning_content: p }), (d) => d?.reasoning_content, 'thinking of jane.doe@example.com now', 'thinking of [REDACTED:email] now'],
       [(p) => ({ audio: { transcript: p } }), (d) => d?.audio?.transcript, 'say jane.doe@example.com aloud', 'say [REDACTED:email] aloud'],
+      [(p) => ({ reasoning: p }), (d) => d?.reasoning, 'reason about jane.doe@example.com', 'reason about [REDACTED:email]'],
+      [(p) => ({ tool_calls: [{ index: 0, custom: { input: p } }] }), (d) => d?.tool_calls?.[0]?.custom?.input, 'to jane.doe@example.com', 'to [REDACTED:email]'],
     ];
     for (const size of [1, 3, 100]) {
       const deltas = fields.flatMap(([wrap, , text]) => pieces(text, size).map(wrap));
