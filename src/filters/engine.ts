@@ -339,10 +339,16 @@ class Collector {
       text += (segments[i] as Segment).text;
     }
     starts.push(text.length);
+    /** The part holding joined offset `offset` (binary search: a message may have many parts). */
     const partAt = (offset: number): number => {
-      let k = 0;
-      while (k + 1 < starts.length - 1 && starts[k + 1]! <= offset) k++;
-      return k;
+      let lo = 0;
+      let hi = starts.length - 2;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (starts[mid]! <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
     };
     rules.forEach((rule, index) => {
       const scanner = rule.scanner;

@@ -51,6 +51,8 @@ function lenientSegments(path: string): string[] {
   let decoded = path.replace(/;[^/]*/g, '');
   for (let round = 0; round < 2 && decoded.includes('%'); round++) {
     decoded = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    // A decoded `;` starts parameters for a server that decodes first.
+    decoded = decoded.replace(/;[^/]*/g, '');
   }
   // What decodes to a query, a fragment or NUL ends the path for a server reading it so.
   const end = decoded.search(/[?#\0]/);

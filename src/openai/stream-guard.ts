@@ -90,8 +90,14 @@ export class StreamGuard {
     const choices = (indexes.length > 0 ? indexes : [0]).map((index) =>
       this.#o.route === 'completions' ? { index, text: '', finish_reason: 'content_filter' } : { index, delta: {}, finish_reason: 'content_filter' },
     );
-    const chunk: Json = { ...(this.#lastChunk ?? {}), choices };
-    delete chunk.usage;
+    // Only the envelope's plain fields: the chunk that failed may be what cannot be written.
+    const last = this.#lastChunk ?? {};
+    const chunk: Json = {};
+    for (const key of ['id', 'object', 'created', 'model', 'system_fingerprint']) {
+      const v = last[key];
+      if (typeof v === 'string' || typeof v === 'number') chunk[key] = v;
+    }
+    chunk.choices = choices;
     return formatEvent(null, JSON.stringify(chunk)) + 'data: [DONE]\n\n';
   }
 
@@ -274,7 +280,6 @@ export class StreamGuard {
       // A custom tool streams its free-form input the same way.
       if (isObject(call.custom) && typeof call.custom.input === 'string') {
         if (filterField(call.custom, 'input', this.#piece(`c${index}u${k}`, 'tool_arguments'))) return 'blocked';
-        continue;
       }
       if (!isObject(call.function) || typeof call.function.arguments !== 'string') continue;
       const p = this.#piece(call.legacy === true ? `c${index}f` : `c${index}t${k}`, 'tool_arguments');
@@ -507,18 +512,14 @@ export class StreamGuard {
       const known = this.#pieces.get(key);
       if (known && known.raw !== '') {
         sent = known.sent;
-      } else if (final) {
+      } else {
+        // The first text of this piece: judged as its beginning, which deltas may continue
+        // (an opening event), or whole (one that closes the item).
         const p = known ?? this.#piece(key, kind);
         const release = this.#push(p, text) ?? '';
-        const rest = p.blocked ? '' : this.#end(p);
+        const rest = p.blocked || !final ? '' : this.#end(p);
         if (p.blocked) blocked = true;
         sent = release + rest;
-      } else {
-        const alone = new StreamFilter(this.#o.rules, { hash: this.#o.hash });
-        const first = alone.push(text);
-        const last = first.blocked ? first : alone.end();
-        if (last.blocked) blocked = true;
-        sent = first.release + (first.blocked ? '' : last.release);
       }
       if (text !== sent) {
         holder[field] = sent;

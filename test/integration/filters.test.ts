@@ -59,7 +59,7 @@ describe('filters through the proxy (bundled default policy)', () => {
     const before = h.standin.requests.length;
     for (const path of [
       '/v1//chat/completions', '/v1/chat//completions/', '/v1/Chat/Completions', '/v1/chat%2Fcompletions', '/v1/chat/completions;x=1',
-      '/v1/./chat/completions', '/v1/%63hat/completions;a=%zz', '/v1/chat/completions%3fx', '/v1/chat/completions%00', '/v1/chat/completions.',
+      '/v1/./chat/completions', '/v1/%63hat/completions;a=%zz', '/v1/chat/completions%3fx', '/v1/chat/completions%00', '/v1/chat/completions.', '/v1/chat/completions%3Bx',
     ]) {
       expect(await post(path)).toEqual([path, 400, 'content_filter']);
     }

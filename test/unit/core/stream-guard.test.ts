@@ -78,7 +78,8 @@ describe('StreamGuard on chat streams', () => {
       [(p) => ({ reasoning_content: p }), (d) => d?.reasoning_content, 'thinking of jane.doe@example.com now', 'thinking of [REDACTED:email] now'],
       [(p) => ({ audio: { transcript: p } }), (d) => d?.audio?.transcript, 'say jane.doe@example.com aloud', 'say [REDACTED:email] aloud'],
       [(p) => ({ reasoning: p }), (d) => d?.reasoning, 'reason about jane.doe@example.com', 'reason about [REDACTED:email]'],
-      [(p) => ({ tool_calls: [{ index: 0, custom: { input: p } }] }), (d) => d?.tool_calls?.[0]?.custom?.input, 'to jane.doe@example.com', 'to [REDACTED:email]'],
+      [(p) => ({ tool_calls: [{ index: 0, custom: { input: p } }] }), (d) => d?.tool_calls?.find((c: any) => c.index === 0)?.custom?.input, 'to jane.doe@example.com', 'to [REDACTED:email]'],
+      [(p) => ({ tool_calls: [{ index: 1, custom: { input: '' }, function: { arguments: p } }] }), (d) => d?.tool_calls?.find((c: any) => c.index === 1)?.function?.arguments, '{"m":"jane.doe@example.com"}', '{"m":"[REDACTED:email]"}'],
     ];
     for (const size of [1, 3, 100]) {
       const deltas = fields.flatMap(([wrap, , text]) => pieces(text, size).map(wrap));
@@ -184,11 +185,11 @@ describe('StreamGuard on odd Responses streams', () => {
 
   it('never throws: text announced before its deltas, a delta after its done, a done without deltas', async () => {
     const announced = await responses([
-      { type: 'response.output_item.added', output_index: 0, item: item('hello there') },
-      { type: 'response.content_part.added', output_index: 0, content_index: 0, part: { type: 'output_text', text: 'hello there' } },
-      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'hello ' },
+      { type: 'response.output_item.added', output_index: 0, item: item('') },
+      { type: 'response.content_part.added', output_index: 0, content_index: 0, part: { type: 'output_text', text: 'hello ' } },
       { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'there' },
       { type: 'response.output_text.done', output_index: 0, content_index: 0, text: 'hello there' },
+      { type: 'response.output_item.done', output_index: 0, item: item('hello there') },
     ]);
     expect(announced.guard.blocked).toBe(false);
     expect(announced.sent).toContain('"text":"hello there"');
@@ -204,8 +205,27 @@ describe('StreamGuard on odd Responses streams', () => {
       { type: 'response.output_item.done', output_index: 0, item: item('plain words') },
     ]);
     expect(doneOnly.sent.match(/plain words/g)).toHaveLength(2);
+    // Text announced in an opening event is the piece's beginning: deltas continue it.
+    const continued = await responses([
+      { type: 'response.content_part.added', output_index: 0, content_index: 0, part: { type: 'output_text', text: 'project' } },
+      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: ' nightingale' },
+      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: ' is live' },
+    ]);
+    expect(continued.sent).not.toMatch(/project|nightingale/);
+    expect(continued.guard.blocked).toBe(true);
     const doneBlocked = await responses([{ type: 'response.output_text.done', output_index: 0, content_index: 0, text: 'about project nightingale' }]);
     expect(doneBlocked.sent).not.toContain('nightingale');
     expect(doneBlocked.guard.blocked).toBe(true);
+  });
+});
+
+describe('StreamGuard: a chunk it cannot handle', () => {
+  it('ends the stream with content_filter, even when the chunk itself cannot be written back', async () => {
+    // Nested deeper than JSON.stringify can write back (parsing it is fine).
+    const deep = `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`;
+    const bad = `data: {"id":"c1","object":"chat.completion.chunk","model":"m","extra":${deep},"choices":[{"index":0,"delta":{"content":"mail a@b.com hi"},"finish_reason":null}]}\n\n`;
+    const { chunks, guard: g } = await run([bad, 'data: [DONE]\n\n']);
+    expect(g.blocked).toBe(true);
+    expect(chunks.at(-1)).toMatchObject({ id: 'c1', choices: [{ index: 0, finish_reason: 'content_filter' }] });
   });
 });
