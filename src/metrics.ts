@@ -87,7 +87,9 @@ const seenModels = new Set<string>();
 export function modelLabel(model: string | null): string {
   if (!model) return 'none';
   if (seenModels.has(model)) return model;
-  if (seenModels.size >= 200 || model.length > 80) return 'other';
+  // A label is public (/metrics needs no token): only what reads as a model id, and no
+  // more than 200 of them. Upper case is left out: credentials are written with it.
+  if (seenModels.size >= 200 || !/^[a-z0-9][a-z0-9._:/@-]{0,79}$/.test(model)) return 'other';
   seenModels.add(model);
   return model;
 }

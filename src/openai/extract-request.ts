@@ -229,7 +229,7 @@ function schemaSummary(holder: Record<string, unknown>, key: string): Record<str
   const inner = holder[key];
   if (isObject(inner)) {
     const kept: Record<string, unknown> = {};
-    for (const k of ['type', 'name', 'strict']) if (typeof inner[k] === 'string' || typeof inner[k] === 'boolean') kept[k] = inner[k];
+    for (const k of ['type', 'name', 'strict']) if (typeof inner[k] === 'string' || typeof inner[k] === 'boolean') kept[k] = setting(inner[k]);
     out[key] = kept;
   } else if (inner !== undefined && key !== 'format') {
     delete out[key];
@@ -259,7 +259,7 @@ export function requestParams(body: Record<string, unknown>): Record<string, unk
     if (params[key] !== undefined) params[key] = setting(params[key]);
   }
   if (params.user !== undefined && typeof params.user !== 'string') params.user = `(${Array.isArray(params.user) ? 'array' : typeof params.user})`;
-  if (params.tool_choice !== undefined && typeof params.tool_choice !== 'string') params.tool_choice = toolChoice(params.tool_choice);
+  if (params.tool_choice !== undefined) params.tool_choice = toolChoice(params.tool_choice);
   if (params.reasoning !== undefined) params.reasoning = isObject(params.reasoning) ? settings(params.reasoning) : setting(params.reasoning);
   if (params.stop !== undefined) {
     const n = Array.isArray(params.stop) ? params.stop.length : 1;

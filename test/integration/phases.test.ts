@@ -208,6 +208,23 @@ describe('routes, actions and phases through the proxy (openai SDK)', () => {
     expect(JSON.stringify(rec)).not.toContain('nightingale');
   });
 
+  it('keeps no found secret in the metadata around the text: params, model, request id, metrics, dry-run hashes', async () => {
+    const tool = { type: 'function' as const, function: { name: AWS_KEY, parameters: { type: 'object', properties: {} } } };
+    await expect(h.client.chat.completions.create({ model: 'gpt-4o-mini', tools: [tool], messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 400 });
+    let rec = await lastRecord();
+    expect(rec.params).toMatchObject({ tools: '1 tool(s)' });
+    expect(JSON.stringify(rec)).not.toContain(AWS_KEY);
+    await h.client.chat.completions.create({ model: `gpt-${AWS_KEY}`, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': `req-${AWS_KEY}` } }).withResponse()
+      .then(({ response }) => expect(response.headers.get('x-request-id')).not.toContain(AWS_KEY))
+      .catch((err: { headers?: Headers }) => expect(String(err.headers?.get?.('x-request-id') ?? '')).not.toContain(AWS_KEY));
+    rec = await lastRecord();
+    expect(JSON.stringify(rec)).not.toContain(AWS_KEY);
+    expect(await (await h.admin('/metrics')).text()).not.toContain(AWS_KEY);
+    const dry = await (await h.admin('/policies/test', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `mail ${MAIL}` }) })).json();
+    expect(dry.findings.length).toBeGreaterThan(0);
+    expect(JSON.stringify(dry.findings)).not.toMatch(/"hash"/);
+  });
+
   it('keeps the prompt and response as the storage rule says: full, redacted, none', async () => {
     const ask = (model: string) =>
       h.client.chat.completions.create({ model, messages: [{ role: 'user', content: `mail ${MAIL}` }] }, { headers: { 'x-standin-reply': `ok ${MAIL}` } });

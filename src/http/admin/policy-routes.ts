@@ -177,7 +177,9 @@ export function policyRoutes(ctx: AppContext, requireAdmin: express.RequestHandl
     res.json({
       decision: ev.decision,
       blockedBy: ev.blockedBy,
-      findings: ev.findings,
+      // Without the hashes: with the records' key they would let a caller test guesses
+      // against what a record hides (a redacted phone number, a hashed user id).
+      findings: ev.findings.map((f) => ({ ...f, locations: f.locations.map(({ hash: _hash, ...l }) => l) })),
       redacted: b.request ? target : (target as { text: string }).text,
       route,
       policy: source,

@@ -12,6 +12,7 @@ import { estimateUsage, type Usage } from '../../openai/usage.js';
 import { headerValue, saneRequestId } from '../headers.js';
 import { storedText } from '../../audit/stored-text.js';
 import { promptToStore, type StoredPrompt } from '../../scan/judge-request.js';
+import { maskSecrets, maskSecretsIn } from '../../filters/mask-secrets.js';
 
 const DECISION_RANK: Record<Decision, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
@@ -74,10 +75,12 @@ export class Call {
     this.id = uuidv7(this.receivedAt.getTime());
     this.method = req.method ?? 'GET';
     this.path = subPath;
-    this.caller = headerValue(req.headers['x-caller'], 128);
+    this.caller = maskSecretsIn(headerValue(req.headers['x-caller'], 128));
     this.keyFingerprint = keyFingerprint(headerValue(req.headers.authorization, 8192) ?? undefined);
     this.clientIp = req.socket.remoteAddress ?? null;
-    this.clientRequestId = saneRequestId(req.headers['x-request-id']);
+    const requestId = saneRequestId(req.headers['x-request-id']);
+    // A request id that holds a credential is not echoed or kept: ours stands in for it.
+    this.clientRequestId = requestId !== null && maskSecrets(requestId) !== requestId ? null : requestId;
   }
 
   /** The id the caller sees: its own when it sent a sane one, ours otherwise. */
@@ -126,7 +129,8 @@ export class Call {
       this.usageSource = 'estimated';
     }
     const findings: RecordedFinding[] = [...this.inputFindings, ...this.outputFindings];
-    if (this.unscanned.length) findings.push({ rule: '_unscanned', phase: 'input', kinds: this.unscanned });
+    // Kinds are names the client chose (a part's `type`): kept only when they read as one.
+    if (this.unscanned.length) findings.push({ rule: '_unscanned', phase: 'input', kinds: [...new Set(this.unscanned.map((k) => (/^[\w.:-]{1,48}$/.test(k) ? maskSecrets(k) : 'unknown_part')))] });
     return {
       id: this.id,
       receivedAt: this.receivedAt,
@@ -136,8 +140,8 @@ export class Call {
       method: this.method,
       path: this.path,
       route: this.route,
-      model: this.model,
-      returnedModel: this.returnedModel,
+      model: maskSecretsIn(this.model),
+      returnedModel: maskSecretsIn(this.returnedModel),
       stream: this.stream,
       status: res.statusCode,
       upstreamStatus: this.upstreamStatus,

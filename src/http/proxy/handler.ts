@@ -343,6 +343,9 @@ async function prepare(ctx: AppContext, req: Request, call: Call) {
   if (verdict) {
     call.filterMs += verdict.ms;
     call.inputFindings = verdict.findings;
+    // The names a call gives its tools and output schemas are read by the filters as text;
+    // when they found something, the record keeps no names (they may be what was found).
+    if (verdict.findings.length > 0 || (judgement.findingsJson ?? '[]') !== '[]') call.params = withoutNames(call.params);
     call.inputFindingsJson = judgement.findingsJson ?? null;
     call.raiseDecision(verdict.decision);
     if (verdict.decision === 'block') {
@@ -434,4 +437,17 @@ async function writeRecord(ctx: AppContext, call: Call, res: ServerResponse, com
 function userHashed(params: Record<string, unknown>, hash: (text: string) => string): Record<string, unknown> {
   const { user, ...rest } = params;
   return { ...rest, user_hash: hash(String(user)) };
+}
+
+/** Parameters without the names a client chose (tools, tool choice, output formats). */
+function withoutNames(params: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!params) return params;
+  const out: Record<string, unknown> = { ...params };
+  if (Array.isArray(out.tools)) out.tools = `${out.tools.length} tool(s)`;
+  if (out.tool_choice !== undefined && typeof out.tool_choice !== 'string') out.tool_choice = '(named)';
+  for (const key of ['response_format', 'text'] as const) {
+    const v = out[key];
+    if (typeof v === 'object' && v !== null) out[key] = JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'name' ? '(name)' : x))) as unknown;
+  }
+  return out;
 }

@@ -15,6 +15,7 @@ import { readUsage } from '../../openai/usage.js';
 import type { AppContext } from '../../context.js';
 import { connectionTokens, HOP_BY_HOP, headerValue } from '../headers.js';
 import type { Call } from './call.js';
+import { maskSecrets } from '../../filters/mask-secrets.js';
 
 /** Largest JSON response buffered for filtering; larger ones pass through unfiltered-but-recorded. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -316,7 +317,7 @@ export function readUpstreamError(body: Buffer, encoding: string | string[] | un
     if (!e || typeof e !== 'object') return null;
     return {
       type: typeof e.type === 'string' ? e.type : null,
-      code: typeof e.code === 'string' || typeof e.code === 'number' ? String(e.code) : null,
+      code: typeof e.code === 'string' || typeof e.code === 'number' ? maskSecrets(String(e.code)).slice(0, 100) : null,
       message: typeof e.message === 'string' ? scrub(e.message) : null,
     };
   } catch {
@@ -326,5 +327,10 @@ export function readUpstreamError(body: Buffer, encoding: string | string[] | un
 
 /** Gateways quote (parts of) keys in 401 messages: mask every long token-like run. */
 function scrub(message: string): string {
-  return message.slice(0, 500).replace(/[A-Za-z0-9_\-*.]{16,}/g, '[masked]');
+  // Credentials first (the secret detector), then any long token-like run (base64 keys
+  // included), and only then cut to 500 characters, so no key straddles the cut.
+  return maskSecrets(message)
+    .replace(/(?:bearer|basic|token|key)\s+\S+/gi, (m) => `${m.split(/\s+/)[0]} [masked]`)
+    .replace(/[A-Za-z0-9_\-*.+/=]{16,}/g, '[masked]')
+    .slice(0, 500);
 }
