@@ -25,7 +25,7 @@ export function classifyRoute(method: string, path: string): FilteredRoute | nul
 }
 
 /** The path as the most lenient server would route it (see classifyRoute). */
-export function canonicalPath(path: string): string {
+function canonicalPath(path: string): string {
   const segments: string[] = [];
   for (const segment of lenientSegments(path)) {
     if (segment === '..') segments.pop();

@@ -81,11 +81,7 @@ export class StreamGuard {
     this.error = err;
     this.blocked = true;
     this.ended = true;
-    const model = this.model;
-    if (this.#o.route === 'responses') {
-      const incomplete = { type: 'response.incomplete', response: { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, model } };
-      return formatEvent('response.incomplete', JSON.stringify(incomplete));
-    }
+    if (this.#o.route === 'responses') return this.#incomplete('response.incomplete');
     const indexes = [...this.#pieces.keys()].flatMap((k) => (/^c(\d+)$/.exec(k) ? [Number(k.slice(1))] : []));
     const choices = (indexes.length > 0 ? indexes : [0]).map((index) =>
       this.#o.route === 'completions' ? { index, text: '', finish_reason: 'content_filter' } : { index, delta: {}, finish_reason: 'content_filter' },
@@ -484,11 +480,16 @@ export class StreamGuard {
       const deltaType = String(obj.type).replace(/\.done$/, '.delta');
       out += formatEvent(ev.event === null ? null : deltaType, JSON.stringify({ ...obj, type: deltaType, delta: release }));
     }
+    return out + this.#incomplete(ev.event === null ? null : 'response.incomplete');
+  }
+
+  /** The event that ends a Responses stream stopped by a filter. */
+  #incomplete(event: string | null): string {
     const incomplete = {
       type: 'response.incomplete',
       response: { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, model: this.model },
     };
-    return out + formatEvent(ev.event === null ? null : 'response.incomplete', JSON.stringify(incomplete));
+    return formatEvent(event, JSON.stringify(incomplete));
   }
 
   /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Detector, Span, SyncScanner } from '../types.js';
 import { compileScanner } from './lib/matches.js';
 import { PrefixMatcher } from './lib/prefix-closure.js';
-import { INVISIBLE_CLASS, originalOffset, originalSpan, stripInvisible, strippedOffset } from './lib/invisible.js';
+import { INVISIBLE_CLASS, originalSpan, pendingPastInvisible, stripInvisible } from './lib/invisible.js';
 import { SpanCollector } from './lib/spans.js';
 import { forEachRe2Match, utf8Of } from './lib/utf8.js';
 import { negative, positive } from './secret/examples.js';
@@ -102,11 +102,7 @@ function create(opts: SecretOptions): SyncScanner {
     // first character, a key block from its BEGIN line, an assignment from its name.
     // Invisible characters inside a key do not hide it (lib/invisible.ts): both are read
     // on the text without them.
-    pendingFrom(text: string, from: number): number {
-      const bare = stripInvisible(text);
-      if (bare === null) return prefixes.pendingStart(text, from);
-      return originalOffset(bare, prefixes.pendingStart(bare.text, strippedOffset(bare, from)));
-    },
+    pendingFrom: pendingPastInvisible((text, from) => prefixes.pendingStart(text, from)),
     scan(text: string): Span[] {
       const first = prefilter(text);
       const bare = stripInvisible(text, first.invisible);

@@ -67,6 +67,15 @@ export function strippedOffset(stripped: Stripped, from: number): number {
 /** stripInvisible, once per text for all the rules of a run that read past invisible characters. */
 const strippedOf = sharedPerRun((text: string): Stripped | null => stripInvisible(text));
 
+/** A pendingFrom that reads the text without its invisible characters and answers on the original. */
+export function pendingPastInvisible(pendingFrom: (text: string, from: number) => number): (text: string, from: number) => number {
+  return (text, from) => {
+    const bare = strippedOf(text);
+    if (bare === null) return pendingFrom(text, from);
+    return originalOffset(bare, pendingFrom(bare.text, strippedOffset(bare, from)));
+  };
+}
+
 /**
  * The scanner reading the text without its invisible characters (when it has any): what it
  * finds maps back onto the original, invisible characters inside a match included. For
@@ -88,11 +97,7 @@ export function readingPastInvisible(scanner: SyncScanner): SyncScanner {
     ...(pendingFrom === undefined
       ? {}
       : {
-          pendingFrom(text: string, from: number): number {
-            const bare = strippedOf(text);
-            if (bare === null) return pendingFrom.call(scanner, text, from);
-            return originalOffset(bare, pendingFrom.call(scanner, bare.text, strippedOffset(bare, from)));
-          },
+          pendingFrom: pendingPastInvisible((text, from) => pendingFrom.call(scanner, text, from)),
         }),
   };
 }
